@@ -1,0 +1,237 @@
+//! The `vouch` binary: flags, configuration, orchestration of the stages, exit codes.
+
+mod config;
+mod graph;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+use vouch_frontend::Lang;
+
+/// Exit code for usage and internal errors (DESIGN.md).
+const EXIT_ERROR: u8 = 2;
+
+#[derive(Parser)]
+#[command(
+    name = "vouch",
+    version,
+    about = "Audit C and Rust code for functions that do not do what their callers need",
+    long_about = "vouch parses C and Rust with tree-sitter, builds a call graph, derives each function's \
+specification from how its callers use it, and checks every function against it.\n\n\
+Results go to stdout, progress and logs to stderr (set VOUCH_LOG=debug for more).\n\
+Configuration: the nearest vouch.toml at or above PATH, then flags."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Parse a tree and build its call graph (stages 1-2); print counts and timings
+    #[command(
+        long_about = "Parse every C and Rust file under PATH and build the call graph.\n\n\
+text (default): counts of files, functions, call sites (resolved / external / unresolved), edges, \
+recursive SCCs, roots, top-down layers, diagnostics and per-stage timings.\n\
+json: every file, function (id, span, signature, doc, body hash), edge (caller, callee, kind, call-site span), \
+unresolved call with its reason, recursive SCC, root, the top-down order and every diagnostic. \
+Byte-identical between runs on the same tree.\n\
+dot: a Graphviz digraph (dashed: external or dynamic)."
+    )]
+    Graph(GraphArgs),
+}
+
+#[derive(clap::Args)]
+struct FileArgs {
+    /// Directory or file to read
+    path: PathBuf,
+    /// Languages to read, comma-separated
+    #[arg(long, value_delimiter = ',', value_name = "LANGS")]
+    lang: Option<Vec<LangArg>>,
+    /// Leave out paths matching this gitignore-style glob (repeatable; adds to vouch.toml's files.exclude)
+    #[arg(long, value_name = "GLOB")]
+    exclude: Vec<String>,
+    /// Skip source files larger than this many bytes [default: 5242880, or files.max_file_size]
+    #[arg(long, value_name = "BYTES")]
+    max_file_size: Option<u64>,
+    /// Read this configuration file instead of the nearest vouch.toml
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+}
+
+#[derive(clap::Args)]
+struct GraphArgs {
+    #[command(flatten)]
+    files: FileArgs,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Write the result to FILE instead of stdout
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Also write the frontend's IR (functions, call sites, declarations) as JSON to FILE
+    #[arg(long, value_name = "FILE")]
+    dump_ir: Option<PathBuf>,
+    /// Print nothing on stderr but errors
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+    Dot,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LangArg {
+    C,
+    Rust,
+}
+
+fn main() -> ExitCode {
+    init_logging();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Graph(args) => run_graph(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("VOUCH_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}
+
+fn frontend_options(args: &FileArgs) -> Result<vouch_frontend::Options> {
+    let config = match &args.config {
+        Some(p) => config::Config::load(p)?,
+        None => config::Config::find(&args.path)?,
+    };
+    if let Some(p) = &config.path {
+        tracing::info!(config = %p.display(), "using configuration");
+    }
+    let mut opts = vouch_frontend::Options::default();
+    let langs: Option<Vec<Lang>> = match (&args.lang, &config.files.languages) {
+        (Some(l), _) => Some(l.iter().map(|l| match l {
+            LangArg::C => Lang::C,
+            LangArg::Rust => Lang::Rust,
+        }).collect()),
+        (None, Some(names)) => Some(
+            names
+                .iter()
+                .map(|n| match n.as_str() {
+                    "c" => Ok(Lang::C),
+                    "rust" => Ok(Lang::Rust),
+                    other => bail!("unknown language `{other}` in files.languages of vouch.toml (use \"c\" or \"rust\")"),
+                })
+                .collect::<Result<_>>()?,
+        ),
+        (None, None) => None,
+    };
+    if let Some(l) = langs {
+        opts.langs = l;
+    }
+    opts.exclude = config.files.exclude.clone();
+    opts.exclude.extend(args.exclude.iter().cloned());
+    if let Some(max) = args.max_file_size.or(config.files.max_file_size) {
+        opts.max_file_bytes = max;
+    }
+    Ok(opts)
+}
+
+fn run_graph(args: GraphArgs) -> Result<ExitCode> {
+    let opts = frontend_options(&args.files)?;
+    let t = Instant::now();
+    let sources = vouch_frontend::discover(&args.files.path, &opts)?;
+    let discover = t.elapsed();
+    let t = Instant::now();
+    let program = vouch_frontend::parse(sources, &opts);
+    let parse = t.elapsed();
+    let t = Instant::now();
+    let graph = vouch_callgraph::CallGraph::build(&program);
+    let resolve = t.elapsed();
+    if let Some(path) = &args.dump_ir {
+        let ir = serde_json::to_string_pretty(&program).context("cannot serialise the IR")?;
+        write_file(path, ir.as_bytes())?;
+    }
+    let t = Instant::now();
+    let timings = [
+        ("discover", discover),
+        ("parse", parse),
+        ("resolve", resolve),
+    ];
+    let rendered = match args.format {
+        Format::Text => graph::text(&program, &graph, &timings),
+        Format::Json => graph::json(&program, &graph).context("cannot serialise the graph")?,
+        Format::Dot => graph::dot(&program, &graph),
+    };
+    let render = t.elapsed();
+    match &args.output {
+        Some(path) => write_file(path, rendered.as_bytes())?,
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            stdout
+                .write_all(rendered.as_bytes())
+                .and_then(|()| stdout.flush())
+                .or_else(ignore_broken_pipe)?;
+        }
+    }
+    if !args.quiet && !matches!(args.format, Format::Text) {
+        let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
+        eprintln!(
+            "vouch graph: {} files, {} lines, {} functions, {} edges; discover {:.0} ms, parse {:.0} ms, resolve {:.0} ms, render {:.0} ms",
+            program.files.len(),
+            program.total_lines(),
+            program.functions.len(),
+            graph.stats.edges,
+            ms(discover),
+            ms(parse),
+            ms(resolve),
+            ms(render)
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn ignore_broken_pipe(e: std::io::Error) -> std::io::Result<()> {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        Ok(())
+    } else {
+        Err(e)
+    }
+}
+
+/// Writes a file whole: to a temporary name first, then renamed, so a crash never
+/// leaves half a file behind.
+fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create directory {}", dir.display()))?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "out".into());
+    let tmp = dir.join(format!(".{name}.vouch-tmp"));
+    std::fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}

@@ -1,0 +1,679 @@
+//! Lowering of C syntax trees (tree-sitter-c) to the IR: definitions, prototypes,
+//! `#define`s and call sites.
+
+use crate::ir::{
+    CInfo, CallKind, CallSite, FileId, FnId, FnIdx, Function, Lang, Macro, Param, Prototype,
+    Signature, Span,
+};
+use crate::lower::FileFacts;
+use crate::syntax::{self, MAX_SNIPPET, clean_comment, fold, hash_hex};
+use std::collections::HashSet;
+use tree_sitter::Node;
+
+/// Lowers one C file, or one chunk of it starting at `byte_off` / `line_off`.
+pub(crate) fn lower(
+    src: &str,
+    file: FileId,
+    path: &str,
+    byte_off: u32,
+    line_off: u32,
+) -> FileFacts {
+    let mut cx = Cx {
+        src,
+        file,
+        path,
+        byte_off,
+        line_off,
+        facts: FileFacts::default(),
+        static_macros: HashSet::new(),
+    };
+    let Some(tree) = syntax::parse(&tree_sitter_c::LANGUAGE.into(), src) else {
+        cx.facts.diagnostics.push(crate::diag(
+            path,
+            None,
+            crate::ir::Severity::Error,
+            "parse-failed",
+            "the C parser gave up on this file".into(),
+        ));
+        return cx.facts;
+    };
+    let root = tree.root_node();
+    syntax::syntax_errors(root, path, line_off, &mut cx.facts.diagnostics);
+    cx.items(root);
+    cx.facts
+}
+
+struct Cx<'a> {
+    src: &'a str,
+    file: FileId,
+    path: &'a str,
+    byte_off: u32,
+    line_off: u32,
+    facts: FileFacts,
+    /// Object-like macros whose whole value is `static` (e.g. `#define SQLITE_PRIVATE static`).
+    static_macros: HashSet<String>,
+}
+
+impl<'a> Cx<'a> {
+    fn span(&self, node: Node<'_>) -> Span {
+        syntax::span(node).offset(self.byte_off, self.line_off)
+    }
+
+    fn text(&self, node: Node<'_>) -> &'a str {
+        syntax::text(node, self.src)
+    }
+
+    /// Walks file-scope items, descending into preprocessor conditionals,
+    /// `extern "C"` blocks and error regions.
+    fn items(&mut self, root: Node<'_>) {
+        let mut stack = vec![root];
+        while let Some(node) = stack.pop() {
+            match node.kind() {
+                "function_definition" => self.function(node),
+                "declaration" => self.prototypes(node),
+                "preproc_def" | "preproc_function_def" => self.define(node),
+                "expression_statement" => self.top_level_invocation(node),
+                "translation_unit"
+                | "preproc_if"
+                | "preproc_ifdef"
+                | "preproc_else"
+                | "preproc_elif"
+                | "preproc_elifdef"
+                | "linkage_specification"
+                | "declaration_list"
+                | "ERROR" => {
+                    let mut cursor = node.walk();
+                    let children: Vec<Node<'_>> = node.children(&mut cursor).collect();
+                    stack.extend(children.into_iter().rev());
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn function(&mut self, node: Node<'_>) {
+        let Some(decl) = node.child_by_field_name("declarator") else {
+            return;
+        };
+        let Some(fd) = function_declarator(decl) else {
+            return;
+        };
+        let name = self.text(fd.name).to_string();
+        let mut info = CInfo::default();
+        let mut cursor = node.walk();
+        for child in node.children(&mut cursor) {
+            match child.kind() {
+                "storage_class_specifier" => match self.text(child) {
+                    "static" => info.is_static = true,
+                    "inline" | "__inline" | "__inline__" => info.is_inline = true,
+                    _ => {}
+                },
+                "type_identifier"
+                | "identifier"
+                | "ERROR"
+                | "primitive_type"
+                | "macro_type_specifier"
+                    if self.static_macros.contains(self.text(child).trim()) =>
+                {
+                    info.is_static = true;
+                }
+                _ => {}
+            }
+        }
+        if let Some(ty) = node.child_by_field_name("type")
+            && self.static_macros.contains(self.text(ty))
+        {
+            info.is_static = true;
+        }
+        let body = node.child_by_field_name("body");
+        let signature = self.signature(node, &fd, body);
+        let locals: HashSet<&str> = signature
+            .params
+            .iter()
+            .map(|p| p.name.as_str())
+            .filter(|n| !n.is_empty())
+            .collect();
+        let locals: HashSet<String> = locals.into_iter().map(str::to_string).collect();
+        let idx = FnIdx(self.facts.functions.len() as u32);
+        self.facts.functions.push(Function {
+            id: FnId(String::new()),
+            name: name.clone(),
+            qualified_name: name,
+            file: self.file,
+            lang: Lang::C,
+            span: self.span(node),
+            signature,
+            doc: self.doc(node),
+            body: body.map(|b| self.span(b)),
+            body_hash: body.map(|b| hash_hex(self.text(b).as_bytes())),
+            c: Some(info),
+            rust: None,
+        });
+        if let Some(body) = body {
+            self.calls(idx, body, locals);
+        }
+    }
+
+    fn signature(&self, def: Node<'_>, fd: &FnDecl<'_>, body: Option<Node<'_>>) -> Signature {
+        let (pointers, params) = (fd.pointers, fd.params);
+        let mut ret = def
+            .child_by_field_name("type")
+            .map(|t| self.text(t).to_string())
+            .unwrap_or_else(|| "int".into());
+        if let Some(suffix) = fd.type_suffix {
+            ret = format!("{ret} {}", self.text(suffix));
+        }
+        // Qualifiers such as `const` stand beside the type, not inside it.
+        let mut cursor = def.walk();
+        let quals: Vec<&str> = def
+            .children(&mut cursor)
+            .filter(|c| c.kind() == "type_qualifier")
+            .map(|c| self.text(c))
+            .collect();
+        if !quals.is_empty() {
+            ret = format!("{} {ret}", quals.join(" "));
+        }
+        if pointers > 0 {
+            ret = format!("{ret} {}", "*".repeat(pointers));
+        }
+        let mut out = Vec::new();
+        let mut variadic = false;
+        let mut cursor = params.walk();
+        for p in params.named_children(&mut cursor) {
+            match p.kind() {
+                "parameter_declaration" => {
+                    let full = self.text(p);
+                    let name_node = p
+                        .child_by_field_name("declarator")
+                        .and_then(innermost_identifier);
+                    let (name, ty) = match name_node {
+                        Some(n) => {
+                            let start = n.start_byte() - p.start_byte();
+                            let end = n.end_byte() - p.start_byte();
+                            let ty = format!("{}{}", &full[..start], &full[end..]);
+                            (self.text(n).to_string(), fold(&ty, MAX_SNIPPET))
+                        }
+                        None => (String::new(), fold(full, MAX_SNIPPET)),
+                    };
+                    if name.is_empty() && ty == "void" {
+                        continue;
+                    }
+                    out.push(Param { name, ty });
+                }
+                "variadic_parameter" => variadic = true,
+                _ => {}
+            }
+        }
+        let end = body.map_or(def.end_byte(), |b| b.start_byte());
+        let text = fold(
+            self.src.get(def.start_byte()..end).unwrap_or(""),
+            2 * MAX_SNIPPET,
+        );
+        let ret = fold(&ret, MAX_SNIPPET);
+        Signature {
+            params: out,
+            ret: (ret != "void").then_some(ret),
+            variadic,
+            text,
+        }
+    }
+
+    /// The comments directly above a node (no blank line between them and the node).
+    fn doc(&self, node: Node<'_>) -> Option<String> {
+        let mut parts = Vec::new();
+        let mut next_row = node.start_position().row;
+        let mut cur = node.prev_sibling();
+        while let Some(c) = cur {
+            if c.kind() != "comment" || c.end_position().row + 1 < next_row {
+                break;
+            }
+            parts.push(clean_comment(self.text(c)));
+            next_row = c.start_position().row;
+            cur = c.prev_sibling();
+        }
+        parts.reverse();
+        let doc = parts.join("\n");
+        (!doc.trim().is_empty()).then_some(doc)
+    }
+
+    fn prototypes(&mut self, node: Node<'_>) {
+        let is_static = {
+            let mut cursor = node.walk();
+            node.children(&mut cursor).any(|c| {
+                (c.kind() == "storage_class_specifier" && self.text(c) == "static")
+                    || self.static_macros.contains(self.text(c))
+            })
+        };
+        let mut cursor = node.walk();
+        let decls: Vec<Node<'_>> = node
+            .children_by_field_name("declarator", &mut cursor)
+            .collect();
+        for d in decls {
+            let Some(fd) = function_declarator(d) else {
+                continue;
+            };
+            let signature = self.signature(node, &fd, None);
+            self.facts.prototypes.push(Prototype {
+                name: self.text(fd.name).to_string(),
+                file: self.file,
+                span: self.span(node),
+                signature,
+                doc: self.doc(node),
+                is_static,
+            });
+        }
+    }
+
+    fn define(&mut self, node: Node<'_>) {
+        let Some(name) = node.child_by_field_name("name") else {
+            return;
+        };
+        let name = self.text(name).to_string();
+        let value = node
+            .child_by_field_name("value")
+            .map_or("", |v| self.text(v));
+        let params = node.child_by_field_name("parameters").map(|p| {
+            let mut cursor = p.walk();
+            p.named_children(&mut cursor)
+                .filter(|c| c.kind() == "identifier")
+                .map(|c| self.text(c).to_string())
+                .collect::<Vec<_>>()
+        });
+        if params.is_none() && value.trim() == "static" {
+            self.static_macros.insert(name.clone());
+        }
+        let mut calls = called_names(value);
+        if let Some(ps) = &params {
+            calls.retain(|c| !ps.contains(c));
+        }
+        let defines_function = value.find(')').is_some_and(|p| value[p..].contains('{'));
+        self.facts.macros.push(Macro {
+            name,
+            file: self.file,
+            line: self.span(node).start_line,
+            params,
+            calls,
+            defines_function,
+        });
+    }
+
+    /// `NAME(args);` at file scope is a macro that may define functions vouch cannot see.
+    fn top_level_invocation(&mut self, node: Node<'_>) {
+        let Some(call) = node
+            .named_child(0)
+            .filter(|c| c.kind() == "call_expression")
+        else {
+            return;
+        };
+        let Some(f) = call
+            .child_by_field_name("function")
+            .filter(|f| f.kind() == "identifier")
+        else {
+            return;
+        };
+        let line = self.span(node).start_line;
+        let message = format!(
+            "`{}` at file scope is a macro invocation; any functions it defines are not analysed",
+            fold(self.text(call), 80)
+        );
+        let _ = f;
+        self.facts.diagnostics.push(crate::diag(
+            self.path,
+            Some(line),
+            crate::ir::Severity::Info,
+            "macro-defined-function",
+            message,
+        ));
+    }
+
+    /// Collects every call in a body, in source order.
+    fn calls(&mut self, caller: FnIdx, body: Node<'_>, mut locals: HashSet<String>) {
+        // (node, the enclosing statement, the part of it that is its body)
+        let mut stack: Vec<(Node<'_>, Option<(Node<'_>, Option<Node<'_>>)>)> = vec![(body, None)];
+        while let Some((node, stmt)) = stack.pop() {
+            let stmt = if is_statement(node.kind()) {
+                Some((node, statement_body(node)))
+            } else {
+                stmt
+            };
+            match node.kind() {
+                "declaration" => {
+                    let mut cursor = node.walk();
+                    for d in node.children_by_field_name("declarator", &mut cursor) {
+                        if let Some(id) = innermost_identifier(d) {
+                            locals.insert(self.text(id).to_string());
+                        }
+                    }
+                }
+                "call_expression" => self.call(caller, node, stmt, &locals),
+                _ => {}
+            }
+            let mut cursor = node.walk();
+            let children: Vec<Node<'_>> = node.named_children(&mut cursor).collect();
+            stack.extend(children.into_iter().rev().map(|c| (c, stmt)));
+        }
+    }
+
+    fn call(
+        &mut self,
+        caller: FnIdx,
+        node: Node<'_>,
+        stmt: Option<(Node<'_>, Option<Node<'_>>)>,
+        locals: &HashSet<String>,
+    ) {
+        let Some(f) = node.child_by_field_name("function") else {
+            return;
+        };
+        let (kind, name, receiver) = match f.kind() {
+            "identifier" => {
+                let name = self.text(f).to_string();
+                let kind = if locals.contains(&name) {
+                    CallKind::Indirect
+                } else {
+                    CallKind::Plain
+                };
+                (kind, name, None)
+            }
+            "field_expression" => {
+                let name = f
+                    .child_by_field_name("field")
+                    .map_or("", |n| self.text(n))
+                    .to_string();
+                let recv = f
+                    .child_by_field_name("argument")
+                    .map(|a| fold(self.text(a), MAX_SNIPPET));
+                (CallKind::Indirect, name, recv)
+            }
+            _ => {
+                let name = innermost_identifier(f)
+                    .map_or("", |n| self.text(n))
+                    .to_string();
+                (CallKind::Indirect, name, None)
+            }
+        };
+        let args = node
+            .child_by_field_name("arguments")
+            .map(|a| {
+                let mut cursor = a.walk();
+                a.named_children(&mut cursor)
+                    .filter(|c| c.kind() != "comment")
+                    .map(|c| fold(self.text(c), MAX_SNIPPET))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let statement = match stmt {
+            Some((s, body)) if !body.is_some_and(|b| b.start_byte() <= node.start_byte()) => {
+                syntax::statement_text(s, body, self.src)
+            }
+            Some((s, _)) => fold(self.text(s), MAX_SNIPPET),
+            None => fold(self.text(node), MAX_SNIPPET),
+        };
+        self.facts.calls.push(CallSite {
+            caller,
+            callee: fold(self.text(f), MAX_SNIPPET),
+            path: vec![name.clone()],
+            name,
+            kind,
+            receiver,
+            receiver_ty: None,
+            args,
+            span: self.span(node),
+            statement,
+            in_macro: false,
+        });
+    }
+}
+
+fn is_statement(kind: &str) -> bool {
+    (kind.ends_with("_statement") && kind != "compound_statement") || kind == "declaration"
+}
+
+/// The part of a control-flow statement that is its body, so that its head can be quoted.
+fn statement_body(node: Node<'_>) -> Option<Node<'_>> {
+    match node.kind() {
+        "if_statement" => node.child_by_field_name("consequence"),
+        "while_statement" | "for_statement" | "switch_statement" => {
+            node.child_by_field_name("body")
+        }
+        _ => None,
+    }
+}
+
+/// A function's declarator, taken apart.
+struct FnDecl<'t> {
+    name: Node<'t>,
+    params: Node<'t>,
+    /// Pointer levels of the return type (`char **f(void)` has 2).
+    pointers: usize,
+    /// A word the parser took for the name when a macro stood before the type
+    /// (`LUA_API lua_Integer f(..)`): it belongs to the return type.
+    type_suffix: Option<Node<'t>>,
+}
+
+/// Finds the function declarator inside a declarator. A pointer *to* a function
+/// (`int (*fp)(int)`) is not a function and yields `None`.
+fn function_declarator(mut node: Node<'_>) -> Option<FnDecl<'_>> {
+    let mut pointers = 0;
+    loop {
+        match node.kind() {
+            "pointer_declarator" => {
+                pointers += 1;
+                node = node.child_by_field_name("declarator")?;
+            }
+            "attributed_declarator" | "parenthesized_declarator" if pointers == 0 => {
+                node = node.named_child(0)?;
+            }
+            "function_declarator" => {
+                let inner = strip_attributes(node.child_by_field_name("declarator")?);
+                let params = node.child_by_field_name("parameters")?;
+                let name = match inner.kind() {
+                    "identifier" => inner,
+                    // `int (foo)(int)` names a function too.
+                    "parenthesized_declarator" => {
+                        inner.named_child(0).filter(|n| n.kind() == "identifier")?
+                    }
+                    _ => return None,
+                };
+                // `MACRO type name(..)`: tree-sitter reads `type` as the name and puts
+                // the real name in an error node just before the parameters.
+                let mut cursor = node.walk();
+                let misread = node
+                    .children(&mut cursor)
+                    .find(|c| {
+                        c.is_error()
+                            && c.start_byte() >= name.end_byte()
+                            && c.end_byte() <= params.start_byte()
+                    })
+                    .and_then(|e| {
+                        let n = e.named_child(
+                            u32::try_from(e.named_child_count().checked_sub(1)?).ok()?,
+                        )?;
+                        (n.kind() == "identifier").then_some(n)
+                    });
+                return Some(match misread {
+                    Some(real) => FnDecl {
+                        name: real,
+                        params,
+                        pointers,
+                        type_suffix: Some(name),
+                    },
+                    None => FnDecl {
+                        name,
+                        params,
+                        pointers,
+                        type_suffix: None,
+                    },
+                });
+            }
+            _ => return None,
+        }
+    }
+}
+
+fn strip_attributes(mut node: Node<'_>) -> Node<'_> {
+    while node.kind() == "attributed_declarator" {
+        match node.named_child(0) {
+            Some(n) => node = n,
+            None => break,
+        }
+    }
+    node
+}
+
+/// The identifier at the bottom of a declarator or expression.
+fn innermost_identifier(node: Node<'_>) -> Option<Node<'_>> {
+    let mut stack = vec![node];
+    while let Some(n) = stack.pop() {
+        if n.kind() == "identifier" {
+            return Some(n);
+        }
+        if let Some(d) = n.child_by_field_name("declarator") {
+            stack.push(d);
+            continue;
+        }
+        let mut cursor = n.walk();
+        let children: Vec<Node<'_>> = n.named_children(&mut cursor).collect();
+        stack.extend(children.into_iter().rev());
+    }
+    None
+}
+
+const NOT_CALLS: &[&str] = &[
+    "if",
+    "while",
+    "for",
+    "switch",
+    "return",
+    "sizeof",
+    "defined",
+    "__typeof__",
+    "typeof",
+    "_Alignof",
+    "alignof",
+    "__attribute__",
+    "__declspec",
+    "_Static_assert",
+    "do",
+    "case",
+    "_Generic",
+    "offsetof",
+    "__builtin_expect",
+    "__builtin_offsetof",
+    "void",
+    "int",
+    "char",
+    "long",
+    "unsigned",
+    "signed",
+    "short",
+    "float",
+    "double",
+    "const",
+    "volatile",
+    "struct",
+    "union",
+    "enum",
+    "else",
+];
+
+/// Names followed by `(` in a macro body, skipping literals and token pasting.
+pub(crate) fn called_names(body: &str) -> Vec<String> {
+    let b = body.as_bytes();
+    let mut out: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        if c == b'"' || c == b'\'' {
+            i += 1;
+            while i < b.len() && b[i] != c {
+                if b[i] == b'\\' {
+                    i += 1;
+                }
+                i += 1;
+            }
+            i += 1;
+            continue;
+        }
+        if c == b'_' || c.is_ascii_alphabetic() {
+            let start = i;
+            while i < b.len() && (b[i] == b'_' || b[i].is_ascii_alphanumeric()) {
+                i += 1;
+            }
+            let pasted_before = start >= 2 && &b[start - 2..start] == b"##";
+            let mut j = i;
+            while j < b.len() && (b[j] == b' ' || b[j] == b'\t') {
+                j += 1;
+            }
+            let pasted_after = b.get(j..j + 2) == Some(b"##");
+            let member = start >= 1
+                && (b[start - 1] == b'.' || (start >= 2 && &b[start - 2..start] == b"->"));
+            if j < b.len() && b[j] == b'(' && !pasted_before && !pasted_after && !member {
+                let name = &body[start..i];
+                if !NOT_CALLS.contains(&name) && !out.iter().any(|o| o == name) {
+                    out.push(name.to_string());
+                }
+            }
+            continue;
+        }
+        if c.is_ascii_digit() {
+            while i < b.len() && (b[i] == b'_' || b[i].is_ascii_alphanumeric()) {
+                i += 1;
+            }
+            continue;
+        }
+        i += 1;
+    }
+    out
+}
+
+/// Byte offsets at which a large C file can be cut into chunks that parse on their own:
+/// just after a line that is exactly `}` (the end of a file-scope definition) and not
+/// inside a preprocessor conditional that began in the same chunk.
+pub(crate) fn chunk_points(src: &str, target: usize) -> Vec<usize> {
+    let mut points = Vec::new();
+    let mut last = 0usize;
+    let mut depth = 0i32;
+    let mut pos = 0usize;
+    for line in src.split_inclusive('\n') {
+        let end = pos + line.len();
+        let t = line.trim_end();
+        if let Some(rest) = t.strip_prefix('#') {
+            let d = rest.trim_start();
+            if d.starts_with("if") {
+                depth += 1;
+            } else if d.starts_with("endif") {
+                depth -= 1;
+            }
+        } else if t == "}" && depth <= 0 && end - last >= target {
+            points.push(end);
+            last = end;
+        }
+        pos = end;
+    }
+    points
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn macro_bodies_yield_called_names() {
+        assert_eq!(
+            called_names("(luaC_step(L), foo (x), \"bar(\", a.b(c), p->q(r), x##y(z))"),
+            ["luaC_step", "foo"]
+        );
+        assert_eq!(called_names("if (x) do_it(sizeof(int))"), ["do_it"]);
+    }
+
+    #[test]
+    fn chunks_cut_after_top_level_braces_only() {
+        let src =
+            "int a(void) {\n  return 1;\n}\n#if X\nint b(void) {\n}\n#endif\nint c(void) {\n}\n";
+        let points = chunk_points(src, 1);
+        let cuts: Vec<&str> = points.iter().map(|&p| &src[..p]).collect();
+        assert_eq!(cuts.len(), 2);
+        assert!(cuts[0].ends_with("return 1;\n}\n"));
+        assert!(cuts[1].ends_with("int c(void) {\n}\n"));
+    }
+}
