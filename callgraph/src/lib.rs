@@ -103,6 +103,9 @@ pub struct Stats {
     pub recursive_sccs: usize,
 }
 
+/// An edge before external callees are numbered: `Err` holds an external name.
+type RawEdge = (FnIdx, Result<FnIdx, String>, EdgeKind, u32, Option<String>);
+
 pub struct CallGraph {
     /// Sorted by (caller, site, callee).
     pub edges: Vec<Edge>,
@@ -131,8 +134,7 @@ impl CallGraph {
             ..Stats::default()
         };
         let mut externals: BTreeSet<String> = BTreeSet::new();
-        let mut raw_edges: Vec<(FnIdx, Result<FnIdx, String>, EdgeKind, u32, Option<String>)> =
-            Vec::new();
+        let mut raw_edges: Vec<RawEdge> = Vec::new();
         let mut unresolved = Vec::new();
         for (i, site) in program.call_sites.iter().enumerate() {
             let site_idx = i as u32;

@@ -6,7 +6,7 @@ use crate::ir::{
     Signature, Span,
 };
 use crate::lower::FileFacts;
-use crate::syntax::{self, MAX_SNIPPET, clean_comment, fold, hash_hex};
+use crate::syntax::{self, MAX_SNIPPET, Stmt, clean_comment, fold, hash_hex};
 use std::collections::HashSet;
 use tree_sitter::Node;
 
@@ -66,11 +66,11 @@ impl<'a> Cx<'a> {
     /// Walks file-scope items, descending into preprocessor conditionals,
     /// `extern "C"` blocks and error regions.
     fn items(&mut self, root: Node<'_>) {
-        let mut stack = vec![root];
-        while let Some(node) = stack.pop() {
+        let mut stack = vec![(root, Vec::new())];
+        while let Some((node, trivia)) = stack.pop() {
             match node.kind() {
-                "function_definition" => self.function(node),
-                "declaration" => self.prototypes(node),
+                "function_definition" => self.function(node, &trivia),
+                "declaration" => self.prototypes(node, &trivia),
                 "preproc_def" | "preproc_function_def" => self.define(node),
                 "expression_statement" => self.top_level_invocation(node),
                 "translation_unit"
@@ -82,8 +82,7 @@ impl<'a> Cx<'a> {
                 | "linkage_specification"
                 | "declaration_list"
                 | "ERROR" => {
-                    let mut cursor = node.walk();
-                    let children: Vec<Node<'_>> = node.children(&mut cursor).collect();
+                    let children = syntax::children_with_trivia(node, |k| k == "comment");
                     stack.extend(children.into_iter().rev());
                 }
                 _ => {}
@@ -91,11 +90,40 @@ impl<'a> Cx<'a> {
         }
     }
 
-    fn function(&mut self, node: Node<'_>) {
+    fn function(&mut self, node: Node<'_>, trivia: &[Node<'_>]) {
         let Some(decl) = node.child_by_field_name("declarator") else {
             return;
         };
         let Some(fd) = function_declarator(decl) else {
+            let end = node
+                .child_by_field_name("body")
+                .map_or(node.end_byte(), |b| b.start_byte());
+            let head = fold(self.src.get(node.start_byte()..end).unwrap_or(""), 80);
+            let by_macro = decl.kind() == "parenthesized_declarator"
+                && node
+                    .child_by_field_name("type")
+                    .is_some_and(|t| t.kind() == "type_identifier");
+            let (code, message) = if by_macro {
+                (
+                    "macro-defined-function",
+                    format!("`{head}` defines a function through a macro; not analysed"),
+                )
+            } else {
+                (
+                    "unrecognised-function",
+                    format!(
+                        "cannot find the name of the function defined by `{head}`; not analysed"
+                    ),
+                )
+            };
+            let line = self.span(node).start_line;
+            self.facts.diagnostics.push(crate::diag(
+                self.path,
+                Some(line),
+                crate::ir::Severity::Info,
+                code,
+                message,
+            ));
             return;
         };
         let name = self.text(fd.name).to_string();
@@ -143,7 +171,7 @@ impl<'a> Cx<'a> {
             lang: Lang::C,
             span: self.span(node),
             signature,
-            doc: self.doc(node),
+            doc: self.doc(node, trivia),
             body: body.map(|b| self.span(b)),
             body_hash: body.map(|b| hash_hex(self.text(b).as_bytes())),
             c: Some(info),
@@ -219,24 +247,22 @@ impl<'a> Cx<'a> {
     }
 
     /// The comments directly above a node (no blank line between them and the node).
-    fn doc(&self, node: Node<'_>) -> Option<String> {
+    fn doc(&self, node: Node<'_>, trivia: &[Node<'_>]) -> Option<String> {
         let mut parts = Vec::new();
         let mut next_row = node.start_position().row;
-        let mut cur = node.prev_sibling();
-        while let Some(c) = cur {
-            if c.kind() != "comment" || c.end_position().row + 1 < next_row {
+        for c in trivia.iter().rev() {
+            if c.end_position().row + 1 < next_row {
                 break;
             }
-            parts.push(clean_comment(self.text(c)));
+            parts.push(clean_comment(self.text(*c)));
             next_row = c.start_position().row;
-            cur = c.prev_sibling();
         }
         parts.reverse();
         let doc = parts.join("\n");
         (!doc.trim().is_empty()).then_some(doc)
     }
 
-    fn prototypes(&mut self, node: Node<'_>) {
+    fn prototypes(&mut self, node: Node<'_>, trivia: &[Node<'_>]) {
         let is_static = {
             let mut cursor = node.walk();
             node.children(&mut cursor).any(|c| {
@@ -258,7 +284,7 @@ impl<'a> Cx<'a> {
                 file: self.file,
                 span: self.span(node),
                 signature,
-                doc: self.doc(node),
+                doc: self.doc(node, trivia),
                 is_static,
             });
         }
@@ -305,18 +331,17 @@ impl<'a> Cx<'a> {
         else {
             return;
         };
-        let Some(f) = call
+        if call
             .child_by_field_name("function")
-            .filter(|f| f.kind() == "identifier")
-        else {
+            .is_none_or(|f| f.kind() != "identifier")
+        {
             return;
-        };
+        }
         let line = self.span(node).start_line;
         let message = format!(
             "`{}` at file scope is a macro invocation; any functions it defines are not analysed",
             fold(self.text(call), 80)
         );
-        let _ = f;
         self.facts.diagnostics.push(crate::diag(
             self.path,
             Some(line),
@@ -329,7 +354,7 @@ impl<'a> Cx<'a> {
     /// Collects every call in a body, in source order.
     fn calls(&mut self, caller: FnIdx, body: Node<'_>, mut locals: HashSet<String>) {
         // (node, the enclosing statement, the part of it that is its body)
-        let mut stack: Vec<(Node<'_>, Option<(Node<'_>, Option<Node<'_>>)>)> = vec![(body, None)];
+        let mut stack: Vec<(Node<'_>, Stmt<'_>)> = vec![(body, None)];
         while let Some((node, stmt)) = stack.pop() {
             let stmt = if is_statement(node.kind()) {
                 Some((node, statement_body(node)))
@@ -354,13 +379,7 @@ impl<'a> Cx<'a> {
         }
     }
 
-    fn call(
-        &mut self,
-        caller: FnIdx,
-        node: Node<'_>,
-        stmt: Option<(Node<'_>, Option<Node<'_>>)>,
-        locals: &HashSet<String>,
-    ) {
+    fn call(&mut self, caller: FnIdx, node: Node<'_>, stmt: Stmt<'_>, locals: &HashSet<String>) {
         let Some(f) = node.child_by_field_name("function") else {
             return;
         };
@@ -401,13 +420,7 @@ impl<'a> Cx<'a> {
                     .collect()
             })
             .unwrap_or_default();
-        let statement = match stmt {
-            Some((s, body)) if !body.is_some_and(|b| b.start_byte() <= node.start_byte()) => {
-                syntax::statement_text(s, body, self.src)
-            }
-            Some((s, _)) => fold(self.text(s), MAX_SNIPPET),
-            None => fold(self.text(node), MAX_SNIPPET),
-        };
+        let statement = syntax::call_statement(stmt, node, self.src);
         self.facts.calls.push(CallSite {
             caller,
             callee: fold(self.text(f), MAX_SNIPPET),

@@ -261,6 +261,7 @@ pub fn parse(sources: Sources, opts: &Options) -> Program {
             start = end;
         }
     }
+    let started = std::time::Instant::now();
     // Largest first, so the long jobs do not finish last on their own.
     jobs.sort_by_key(|j| std::cmp::Reverse(j.end - j.start));
     let mut done: Vec<(usize, usize, FileFacts)> = jobs
@@ -279,12 +280,18 @@ pub fn parse(sources: Sources, opts: &Options) -> Program {
             (j.file, j.chunk, facts)
         })
         .collect();
+    tracing::debug!(
+        jobs = jobs.len(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "parsed"
+    );
     done.sort_by_key(|(f, c, _)| (*f, *c));
     let mut per_file: Vec<FileFacts> = (0..files.len()).map(|_| FileFacts::default()).collect();
     for (f, _, facts) in done {
         per_file[f].append(facts);
     }
     let mut program = merge(files, per_file, &mut diagnostics);
+    tracing::debug!(elapsed_ms = started.elapsed().as_millis() as u64, "merged");
     diagnostics.sort();
     diagnostics.dedup();
     program.diagnostics = diagnostics;
@@ -367,4 +374,44 @@ fn merge(
 /// Discovers and parses in one step.
 pub fn load(root: &Path, opts: &Options) -> Result<Program, LoadError> {
     Ok(parse(discover(root, opts)?, opts))
+}
+
+/// Parses one in-memory source file as if it stood at `path` (its language from the
+/// extension), for tests and tools. Files of other extensions yield an empty program.
+pub fn parse_source(path: &str, text: &str) -> Program {
+    let mut diagnostics = Vec::new();
+    let files = match Lang::from_path(path) {
+        Some(lang) => {
+            let mut lines = memchr::memchr_iter(b'\n', text.as_bytes()).count() as u32;
+            if !text.is_empty() && !text.ends_with('\n') {
+                lines += 1;
+            }
+            vec![SourceFile {
+                path: path.to_string(),
+                lang,
+                bytes: text.len() as u64,
+                lines,
+                hash: syntax::hash_hex(text.as_bytes()),
+                text: text.to_string(),
+            }]
+        }
+        None => {
+            diagnostics.push(diag(
+                path,
+                None,
+                Severity::Info,
+                "not-source",
+                "not a C or Rust file".into(),
+            ));
+            Vec::new()
+        }
+    };
+    parse(
+        Sources {
+            base: PathBuf::from("."),
+            files,
+            diagnostics,
+        },
+        &Options::default(),
+    )
 }

@@ -7,7 +7,7 @@ use crate::ir::{
     StructDecl, TypeHint, UseDecl,
 };
 use crate::lower::FileFacts;
-use crate::syntax::{self, MAX_SNIPPET, clean_comment, fold, hash_hex};
+use crate::syntax::{self, MAX_SNIPPET, Stmt, clean_comment, fold, hash_hex};
 use std::collections::HashMap;
 use tree_sitter::Node;
 
@@ -89,19 +89,25 @@ impl<'a> Cx<'a> {
     }
 
     /// Lowers items from a work list (not recursion: nesting depth comes from input).
-    fn drain<'t>(&mut self, mut work: Vec<(Node<'t>, Scope)>) {
-        while let Some((node, scope)) = work.pop() {
-            self.item(node, &scope, &mut work);
+    fn drain<'t>(&mut self, mut work: Work<'t>) {
+        while let Some((node, scope, trivia)) = work.pop() {
+            self.item(node, &scope, &trivia, &mut work);
         }
     }
 
-    fn item<'t>(&mut self, node: Node<'t>, scope: &Scope, work: &mut Vec<(Node<'t>, Scope)>) {
-        let attrs = attributes(node, self.src);
+    fn item<'t>(
+        &mut self,
+        node: Node<'t>,
+        scope: &Scope,
+        trivia: &[Node<'t>],
+        work: &mut Work<'t>,
+    ) {
+        let attrs = attributes(trivia, self.src);
         let in_cfg_test = scope.in_cfg_test || attrs.iter().any(|a| is_cfg_test(a));
         let inner = |s: Scope| Scope { in_cfg_test, ..s };
         match node.kind() {
             "function_item" | "function_signature_item" => {
-                self.function(node, scope, &attrs, in_cfg_test)
+                self.function(node, scope, &attrs, in_cfg_test, trivia)
             }
             "mod_item" => {
                 let (Some(name), Some(body)) = (
@@ -167,7 +173,14 @@ impl<'a> Cx<'a> {
         }
     }
 
-    fn function(&mut self, node: Node<'_>, scope: &Scope, attrs: &[String], in_cfg_test: bool) {
+    fn function(
+        &mut self,
+        node: Node<'_>,
+        scope: &Scope,
+        attrs: &[String],
+        in_cfg_test: bool,
+        trivia: &[Node<'_>],
+    ) {
         let Some(name_node) = node.child_by_field_name("name") else {
             return;
         };
@@ -219,7 +232,7 @@ impl<'a> Cx<'a> {
             lang: Lang::Rust,
             span: self.span(node),
             signature,
-            doc: self.doc(node),
+            doc: self.doc(trivia),
             body: body.map(|b| self.span(b)),
             body_hash: body.map(|b| hash_hex(self.text(b).as_bytes())),
             c: None,
@@ -291,10 +304,9 @@ impl<'a> Cx<'a> {
     }
 
     /// `///` and `/** */` comments above the item (attributes may stand between).
-    fn doc(&self, node: Node<'_>) -> Option<String> {
+    fn doc(&self, trivia: &[Node<'_>]) -> Option<String> {
         let mut parts = Vec::new();
-        let mut cur = node.prev_sibling();
-        while let Some(c) = cur {
+        for &c in trivia.iter().rev() {
             match c.kind() {
                 "attribute_item" => {}
                 "line_comment" | "block_comment" => {
@@ -308,7 +320,6 @@ impl<'a> Cx<'a> {
                 }
                 _ => break,
             }
-            cur = c.prev_sibling();
         }
         parts.reverse();
         let doc = parts.join("\n");
@@ -416,9 +427,9 @@ impl<'a> Cx<'a> {
         scope: &Scope,
         nested: &Scope,
     ) {
-        let mut stack: Vec<(Node<'_>, Option<(Node<'_>, Option<Node<'_>>)>)> = vec![(body, None)];
+        let mut stack: Vec<(Node<'_>, Stmt<'_>, Vec<Node<'_>>)> = vec![(body, None, Vec::new())];
         let mut nested_items = Vec::new();
-        while let Some((node, stmt)) = stack.pop() {
+        while let Some((node, stmt, trivia)) = stack.pop() {
             let kind = node.kind();
             let stmt = if is_statement(kind) {
                 Some((node, statement_body(node)))
@@ -428,7 +439,7 @@ impl<'a> Cx<'a> {
             match kind {
                 "function_item" | "impl_item" | "trait_item" | "mod_item" | "struct_item"
                 | "use_declaration" => {
-                    nested_items.push(node);
+                    nested_items.push((node, nested.clone(), trivia));
                     continue;
                 }
                 "let_declaration" => self.let_binding(node, &mut locals),
@@ -466,32 +477,27 @@ impl<'a> Cx<'a> {
                 }
                 _ => {}
             }
-            let mut cursor = node.walk();
-            let children: Vec<Node<'_>> = node.named_children(&mut cursor).collect();
+            let children = syntax::children_with_trivia(node, is_trivia);
             // A block's tail expression is a statement of its own.
             let tail = (kind == "block")
-                .then(|| children.last().copied())
+                .then(|| children.last().map(|(c, _)| *c))
                 .flatten()
                 .filter(|t| {
                     !t.kind().ends_with("_statement")
                         && !t.kind().ends_with("_item")
                         && t.kind() != "let_declaration"
                 });
-            stack.extend(children.into_iter().rev().map(|c| {
-                if tail.is_some_and(|t| t.id() == c.id()) {
-                    (c, Some((c, statement_body(c))))
+            stack.extend(children.into_iter().rev().map(|(c, t)| {
+                if tail.is_some_and(|tail| tail.id() == c.id()) {
+                    (c, Some((c, statement_body(c))), t)
                 } else {
-                    (c, stmt)
+                    (c, stmt, t)
                 }
             }));
         }
         // Items nested in the body (helper fns, impls) are lowered on their own.
-        let work = nested_items
-            .into_iter()
-            .rev()
-            .map(|n| (n, nested.clone()))
-            .collect();
-        self.drain(work);
+        nested_items.reverse();
+        self.drain(nested_items);
     }
 
     fn let_binding(&self, node: Node<'_>, locals: &mut Locals) {
@@ -556,7 +562,7 @@ impl<'a> Cx<'a> {
         &mut self,
         caller: FnIdx,
         node: Node<'_>,
-        stmt: Option<(Node<'_>, Option<Node<'_>>)>,
+        stmt: Stmt<'_>,
         locals: &Locals,
         scope: &Scope,
     ) {
@@ -617,13 +623,7 @@ impl<'a> Cx<'a> {
                     .collect()
             })
             .unwrap_or_default();
-        let statement = match stmt {
-            Some((s, body)) if !body.is_some_and(|b| b.start_byte() <= node.start_byte()) => {
-                syntax::statement_text(s, body, self.src)
-            }
-            Some((s, _)) => fold(self.text(s), MAX_SNIPPET),
-            None => fold(self.text(node), MAX_SNIPPET),
-        };
+        let statement = syntax::call_statement(stmt, node, self.src);
         self.facts.calls.push(CallSite {
             caller,
             callee: fold(self.text(f), MAX_SNIPPET),
@@ -758,10 +758,21 @@ fn last_named_child(node: Node<'_>) -> Option<Node<'_>> {
     node.named_child(u32::try_from(node.named_child_count().checked_sub(1)?).ok()?)
 }
 
-fn push_children<'t>(work: &mut Vec<(Node<'t>, Scope)>, node: Node<'t>, scope: &Scope) {
-    let mut cursor = node.walk();
-    let children: Vec<Node<'t>> = node.named_children(&mut cursor).collect();
-    work.extend(children.into_iter().rev().map(|c| (c, scope.clone())));
+/// Items still to lower, with the scope they stand in and their leading trivia.
+type Work<'t> = Vec<(Node<'t>, Scope, Vec<Node<'t>>)>;
+
+fn is_trivia(kind: &str) -> bool {
+    matches!(kind, "line_comment" | "block_comment" | "attribute_item")
+}
+
+fn push_children<'t>(work: &mut Work<'t>, node: Node<'t>, scope: &Scope) {
+    let children = syntax::children_with_trivia(node, is_trivia);
+    work.extend(
+        children
+            .into_iter()
+            .rev()
+            .map(|(c, t)| (c, scope.clone(), t)),
+    );
 }
 
 fn is_statement(kind: &str) -> bool {
@@ -969,25 +980,17 @@ fn generic_bounds(node: Node<'_>, src: &str) -> Vec<(String, Vec<String>)> {
 }
 
 /// The attributes directly above an item, as text (`#[cfg(test)]` → `cfg(test)`).
-fn attributes(node: Node<'_>, src: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = node.prev_sibling();
-    while let Some(c) = cur {
-        match c.kind() {
-            "attribute_item" => {
-                let t = syntax::text(c, src);
-                out.push(
-                    t.trim_start_matches("#[")
-                        .trim_end_matches(']')
-                        .replace(char::is_whitespace, ""),
-                );
-            }
-            "line_comment" | "block_comment" => {}
-            _ => break,
-        }
-        cur = c.prev_sibling();
-    }
-    out
+fn attributes(trivia: &[Node<'_>], src: &str) -> Vec<String> {
+    trivia
+        .iter()
+        .filter(|c| c.kind() == "attribute_item")
+        .map(|c| {
+            let t = syntax::text(*c, src);
+            t.trim_start_matches("#[")
+                .trim_end_matches(']')
+                .replace(char::is_whitespace, "")
+        })
+        .collect()
 }
 
 fn is_cfg_test(attr: &str) -> bool {

@@ -124,14 +124,22 @@ pub(crate) fn syntax_errors(
     }
 }
 
-/// The statement text to quote for a call: the whole statement, or for a control-flow
-/// statement only its head (up to the start of its body).
-pub(crate) fn statement_text(stmt: Node<'_>, body: Option<Node<'_>>, src: &str) -> String {
-    let end = match body {
-        Some(b) if b.start_byte() > stmt.start_byte() => b.start_byte(),
-        _ => stmt.end_byte(),
+/// The statement around a call, and the part of it that is its body (for control flow).
+pub(crate) type Stmt<'t> = Option<(Node<'t>, Option<Node<'t>>)>;
+
+/// The statement text to quote for a call: the whole statement, or, for a call in the
+/// head of a control-flow statement, only the head (up to the start of its body).
+pub(crate) fn call_statement(stmt: Stmt<'_>, call: Node<'_>, src: &str) -> String {
+    let Some((s, body)) = stmt else {
+        return fold(text(call, src), MAX_SNIPPET);
     };
-    fold(src.get(stmt.start_byte()..end).unwrap_or(""), MAX_SNIPPET)
+    let end = match body {
+        Some(b) if b.start_byte() > call.start_byte() && b.start_byte() > s.start_byte() => {
+            b.start_byte()
+        }
+        _ => s.end_byte(),
+    };
+    fold(src.get(s.start_byte()..end).unwrap_or(""), MAX_SNIPPET)
 }
 
 /// Doc comment text from comment nodes: markers stripped, one line per source line.
@@ -158,4 +166,24 @@ pub(crate) fn clean_comment(raw: &str) -> String {
         lines.pop();
     }
     lines.join("\n")
+}
+
+/// The named children of `node`, each with the run of trivia (comments, attributes)
+/// directly before it. tree-sitter's `prev_sibling` re-walks from the parent, which is
+/// quadratic over a file of many items; this is one pass.
+pub(crate) fn children_with_trivia<'t>(
+    node: Node<'t>,
+    is_trivia: fn(&str) -> bool,
+) -> Vec<(Node<'t>, Vec<Node<'t>>)> {
+    let mut out = Vec::new();
+    let mut pending = Vec::new();
+    let mut cursor = node.walk();
+    for child in node.named_children(&mut cursor) {
+        if is_trivia(child.kind()) {
+            pending.push(child);
+        } else {
+            out.push((child, std::mem::take(&mut pending)));
+        }
+    }
+    out
 }

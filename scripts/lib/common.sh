@@ -60,10 +60,20 @@ else:
     done
 }
 
-# Builds the release binary once and prints its path.
+# Builds the vouch binary (release, or debug with VOUCH_PROFILE=debug) and prints its path.
 vouch_release() {
-    (cd "$VOUCH_ROOT" && cargo build --release -q -p vouch-cli >&2) || die "cargo build --release failed"
-    printf '%s\n' "${CARGO_TARGET_DIR:-$VOUCH_ROOT/target}/release/vouch"
+    local profile="${VOUCH_PROFILE:-release}" flag="--release"
+    [ "$profile" = "debug" ] && flag=""
+    # shellcheck disable=SC2086
+    (cd "$VOUCH_ROOT" && cargo build $flag -q -p vouch-cli >&2) || die "cargo build ($profile) failed"
+    printf '%s\n' "${CARGO_TARGET_DIR:-$VOUCH_ROOT/target}/$profile/vouch"
+}
+
+# Makes sure the Rust toolchain is there; it cannot be installed from a package registry.
+need_cargo() {
+    command -v cargo >/dev/null 2>&1 && return 0
+    [ -x "$HOME/.cargo/bin/cargo" ] && export PATH="$HOME/.cargo/bin:$PATH" && return 0
+    die "cargo not found: install Rust 1.95 or newer (https://rustup.rs) and run this again"
 }
 
 # The system include directories clang's driver would use, as -cc1 flags.
