@@ -184,3 +184,38 @@ fn config_excludes_and_languages_apply() {
     assert_eq!(g["stats"]["functions"], 1);
     assert_eq!(g["functions"][0]["name"], "c");
 }
+
+#[test]
+fn special_output_files_are_written_in_place_not_replaced() {
+    use std::os::unix::fs::FileTypeExt;
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let fifo = tmp.path().join("pipe");
+    let made = Command::new("mkfifo").arg(&fifo).status().expect("mkfifo");
+    assert!(made.success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read_to_string(fifo).expect("read fifo"))
+    };
+    let dir = fixtures().join("c_basics");
+    let out = vouch(&[
+        "graph",
+        dir.to_str().expect("utf-8"),
+        "-o",
+        fifo.to_str().expect("utf-8"),
+        "-q",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = reader.join().expect("reader");
+    assert!(text.contains("functions    12"), "{text}");
+    assert!(
+        std::fs::metadata(&fifo)
+            .expect("still there")
+            .file_type()
+            .is_fifo(),
+        "the fifo was replaced by a file"
+    );
+}

@@ -10,6 +10,7 @@ mod resolve_rust;
 
 use petgraph::algo::tarjan_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
+use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use vouch_frontend::{FnIdx, Lang, Program};
@@ -136,12 +137,16 @@ impl CallGraph {
         let mut externals: BTreeSet<String> = BTreeSet::new();
         let mut raw_edges: Vec<RawEdge> = Vec::new();
         let mut unresolved = Vec::new();
-        for (i, site) in program.call_sites.iter().enumerate() {
-            let site_idx = i as u32;
-            let resolution = match program.function(site.caller).lang {
+        let resolutions: Vec<Resolution> = program
+            .call_sites
+            .par_iter()
+            .map(|site| match program.function(site.caller).lang {
                 Lang::C => c_index.resolve(site),
                 Lang::Rust => rust_index.resolve(site),
-            };
+            })
+            .collect();
+        for (i, (site, resolution)) in program.call_sites.iter().zip(resolutions).enumerate() {
+            let site_idx = i as u32;
             match resolution {
                 Resolution::Resolved(targets) => {
                     stats.resolved += 1;

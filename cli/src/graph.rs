@@ -93,7 +93,12 @@ fn callee_name(program: &Program, graph: &CallGraph, c: Callee) -> String {
     }
 }
 
-pub fn json(program: &Program, graph: &CallGraph) -> serde_json::Result<String> {
+/// Writes the graph as compact JSON (one line) to `out`.
+pub fn write_json(
+    out: &mut impl std::io::Write,
+    program: &Program,
+    graph: &CallGraph,
+) -> serde_json::Result<()> {
     let id = |f: vouch_frontend::FnIdx| &program.function(f).id;
     let doc = JsonGraph {
         version: GRAPH_JSON_VERSION,
@@ -168,7 +173,8 @@ pub fn json(program: &Program, graph: &CallGraph) -> serde_json::Result<String> 
             .collect(),
         diagnostics: &program.diagnostics,
     };
-    serde_json::to_string_pretty(&doc)
+    serde_json::to_writer(&mut *out, &doc)?;
+    out.write_all(b"\n").map_err(serde_json::Error::io)
 }
 
 fn stats(program: &Program, graph: &CallGraph) -> JsonStats {

@@ -13,6 +13,11 @@ use std::process::ExitCode;
 use std::time::Instant;
 use vouch_frontend::Lang;
 
+// mimalloc, also standing in for the C `malloc` (feature `override`), so tree-sitter's
+// many small allocations are cheap: about 13% of `vouch graph`'s time on large trees.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Exit code for usage and internal errors (DESIGN.md).
 const EXIT_ERROR: u8 = 2;
 
@@ -169,8 +174,9 @@ fn run_graph(args: GraphArgs) -> Result<ExitCode> {
     let graph = vouch_callgraph::CallGraph::build(&program);
     let resolve = t.elapsed();
     if let Some(path) = &args.dump_ir {
-        let ir = serde_json::to_string_pretty(&program).context("cannot serialise the IR")?;
-        write_file(path, ir.as_bytes())?;
+        let mut out = Output::create(Some(path))?;
+        serde_json::to_writer(&mut out, &program).context("cannot write the IR")?;
+        out.finish()?;
     }
     let t = Instant::now();
     let timings = [
@@ -178,22 +184,16 @@ fn run_graph(args: GraphArgs) -> Result<ExitCode> {
         ("parse", parse),
         ("resolve", resolve),
     ];
-    let rendered = match args.format {
-        Format::Text => graph::text(&program, &graph, &timings),
-        Format::Json => graph::json(&program, &graph).context("cannot serialise the graph")?,
-        Format::Dot => graph::dot(&program, &graph),
-    };
-    let render = t.elapsed();
-    match &args.output {
-        Some(path) => write_file(path, rendered.as_bytes())?,
-        None => {
-            let mut stdout = std::io::stdout().lock();
-            stdout
-                .write_all(rendered.as_bytes())
-                .and_then(|()| stdout.flush())
-                .or_else(ignore_broken_pipe)?;
+    let mut out = Output::create(args.output.as_deref())?;
+    match args.format {
+        Format::Text => out.write_all(graph::text(&program, &graph, &timings).as_bytes())?,
+        Format::Json => {
+            graph::write_json(&mut out, &program, &graph).context("cannot write the graph")?
         }
+        Format::Dot => out.write_all(graph::dot(&program, &graph).as_bytes())?,
     }
+    out.finish()?;
+    let render = t.elapsed();
     if !args.quiet && !matches!(args.format, Format::Text) {
         let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
         eprintln!(
@@ -211,29 +211,96 @@ fn run_graph(args: GraphArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn ignore_broken_pipe(e: std::io::Error) -> std::io::Result<()> {
-    if e.kind() == std::io::ErrorKind::BrokenPipe {
-        Ok(())
-    } else {
-        Err(e)
+/// Where results go: stdout, or a file written whole (to a temporary name first, then
+/// renamed) so a crash never leaves half a file behind.
+enum Output {
+    Stdout(std::io::BufWriter<std::io::Stdout>),
+    Special(std::io::BufWriter<std::fs::File>),
+    File {
+        writer: std::io::BufWriter<std::fs::File>,
+        tmp: PathBuf,
+        path: PathBuf,
+    },
+}
+
+impl Output {
+    fn create(path: Option<&Path>) -> Result<Output> {
+        let Some(path) = path else {
+            return Ok(Output::Stdout(std::io::BufWriter::with_capacity(
+                1 << 20,
+                std::io::stdout(),
+            )));
+        };
+        // Devices and pipes (`-o /dev/null`, `-o /dev/stdout`) are written in place:
+        // renaming a file over them would replace them.
+        if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+            let file = std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            return Ok(Output::Special(std::io::BufWriter::with_capacity(
+                1 << 20,
+                file,
+            )));
+        }
+        let dir = path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create directory {}", dir.display()))?;
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "out".into());
+        let tmp = dir.join(format!(".{name}.vouch-tmp"));
+        let file = std::fs::File::create(&tmp)
+            .with_context(|| format!("cannot write {}", tmp.display()))?;
+        Ok(Output::File {
+            writer: std::io::BufWriter::with_capacity(1 << 20, file),
+            tmp,
+            path: path.to_path_buf(),
+        })
+    }
+
+    fn finish(self) -> Result<()> {
+        match self {
+            Output::Stdout(mut w) => match w.flush() {
+                // `vouch graph | head` is not an error.
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                other => other.context("cannot write to stdout"),
+            },
+            Output::Special(mut w) => w.flush().context("cannot write the output"),
+            Output::File { writer, tmp, path } => {
+                let file = writer
+                    .into_inner()
+                    .map_err(|e| e.into_error())
+                    .with_context(|| format!("cannot write {}", tmp.display()))?;
+                file.sync_all()
+                    .with_context(|| format!("cannot write {}", tmp.display()))?;
+                drop(file);
+                std::fs::rename(&tmp, &path)
+                    .with_context(|| format!("cannot write {}", path.display()))
+            }
+        }
     }
 }
 
-/// Writes a file whole: to a temporary name first, then renamed, so a crash never
-/// leaves half a file behind.
-fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)
-        .with_context(|| format!("cannot create directory {}", dir.display()))?;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "out".into());
-    let tmp = dir.join(format!(".{name}.vouch-tmp"));
-    std::fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(())
+impl Write for Output {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Output::Stdout(w) => match w.write(buf) {
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(buf.len()),
+                other => other,
+            },
+            Output::Special(w) | Output::File { writer: w, .. } => w.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Output::Stdout(w) => w.flush(),
+            Output::Special(w) | Output::File { writer: w, .. } => w.flush(),
+        }
+    }
 }
