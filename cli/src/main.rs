@@ -2,6 +2,7 @@
 // The binary is the one place that talks to the terminal.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod cache;
 mod config;
 mod graph;
 
@@ -49,6 +50,13 @@ Byte-identical between runs on the same tree.\n\
 dot: a Graphviz digraph (dashed: external or dynamic)."
     )]
     Graph(GraphArgs),
+    /// Inspect, empty, export or import the run store (recorded model replies) of a tree
+    #[command(
+        long_about = "Every model reply vouch receives is recorded in ROOT/.vouch/vouch.db before it is used, \
+so a killed run resumes where it stopped and a second run on an unchanged tree makes no model calls.\n\n\
+export/import move the recorded replies as one file, e.g. between CI jobs."
+    )]
+    Cache(cache::CacheArgs),
 }
 
 #[derive(clap::Args)]
@@ -105,6 +113,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Graph(args) => run_graph(args),
+        Command::Cache(args) => cache::run(args).map(|()| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,

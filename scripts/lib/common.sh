@@ -21,8 +21,11 @@ need_apt() {
         $sudo apt-get update -qq >&2 || die "apt-get update failed"
         mkdir -p "$VOUCH_CACHE" && touch "$VOUCH_CACHE/.apt-updated"
     fi
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >&2 \
-        || die "could not install ${missing[*]} with apt-get"
+    mkdir -p "$VOUCH_CACHE"
+    if ! DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >"$VOUCH_CACHE/apt.log" 2>&1; then
+        tail -n 20 "$VOUCH_CACHE/apt.log" >&2
+        die "could not install ${missing[*]} with apt-get (log: $VOUCH_CACHE/apt.log)"
+    fi
 }
 
 # Fetches crates from crates.io into cargo's registry (no build) and prints the
