@@ -1,11 +1,22 @@
 //! The model layer: the one way vouch talks to a model.
 //!
-//! Built so far: the run store ([`store`]), where every reply is recorded before it is
-//! used, and the cache modes over it. The OpenAI-compatible client, structured output,
-//! retries, budgets and the local model arrive with the rest of the model-layer issue.
+//! - [`client`]: an OpenAI-compatible client with typed structured calls, retries,
+//!   a concurrency limit and budgets;
+//! - [`store`]: the run store, where every reply is recorded before it is used, and
+//!   the cache modes over it;
+//! - [`usage`]: usage accounting per stage and the budgets;
+//! - [`config`]: `[llm]` of vouch.toml and the environment.
+//!
+//! async-openai's and reqwest's types never leave this crate.
 
+pub mod client;
+pub mod config;
 pub mod store;
+pub mod usage;
 
+pub use client::{Client, LlmError, Prompt, parse_reply};
+pub use config::{ApiKey, LlmConfig, Price};
 pub use store::{
     Cache, CacheKey, CacheMode, RequestKey, Store, StoreError, StoreStats, StoredReply, TokenUsage,
 };
+pub use usage::{BudgetKind, Usage, UsageReport};
