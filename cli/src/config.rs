@@ -9,6 +9,9 @@ use std::path::{Path, PathBuf};
 pub struct Config {
     #[serde(default)]
     pub files: FilesConfig,
+    /// The model (`[llm]`); see the model layer's `LlmConfig`.
+    #[serde(default)]
+    pub llm: vouch_llm::LlmConfig,
     /// Where the file was found, for messages.
     #[serde(skip)]
     pub path: Option<PathBuf>,

@@ -5,6 +5,7 @@
 mod cache;
 mod config;
 mod graph;
+mod model;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -57,6 +58,8 @@ so a killed run resumes where it stopped and a second run on an unchanged tree m
 export/import move the recorded replies as one file, e.g. between CI jobs."
     )]
     Cache(cache::CacheArgs),
+    /// Check the model setup (an OpenAI-compatible endpoint or the local llama-server)
+    Model(model::ModelArgs),
 }
 
 #[derive(clap::Args)]
@@ -114,6 +117,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Graph(args) => run_graph(args),
         Command::Cache(args) => cache::run(args).map(|()| ExitCode::SUCCESS),
+        Command::Model(args) => model::run(args).map(|()| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,

@@ -1,6 +1,7 @@
 //! Model configuration: `[llm]` of vouch.toml, then the environment, then flags.
 //! The API key comes only from the environment and is never printed or stored.
 
+use crate::local::LocalModel;
 use crate::store::CacheMode;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -17,9 +18,25 @@ pub struct Price {
     pub completion_per_mtok: f64,
 }
 
+/// Where the model runs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Provider {
+    /// Any OpenAI-compatible endpoint at `base_url`.
+    #[default]
+    Remote,
+    /// vouch starts llama.cpp's `llama-server` with `local_model` and stops it at exit.
+    Local,
+}
+
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct LlmConfig {
+    pub provider: Provider,
+    /// With `provider = "local"`: which installed model (`scripts/install-model`).
+    pub local_model: LocalModel,
+    /// With `provider = "local"`: the context size given to llama-server, in tokens.
+    pub local_context: u32,
     /// OpenAI-compatible endpoint, up to and including `/v1`.
     pub base_url: Option<String>,
     pub model: Option<String>,
@@ -46,6 +63,9 @@ pub struct LlmConfig {
 impl Default for LlmConfig {
     fn default() -> LlmConfig {
         LlmConfig {
+            provider: Provider::Remote,
+            local_model: LocalModel::SmolLm2,
+            local_context: 4096,
             base_url: None,
             model: None,
             max_concurrency: 16,

@@ -1,0 +1,153 @@
+//! `vouch model check`: reach the configured model (an endpoint, or the local one that
+//! vouch starts), make one structured call, and show what it used.
+
+use crate::config::Config;
+use anyhow::{Context, Result};
+use schemars::JsonSchema;
+use serde::Deserialize;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+use vouch_llm::{
+    ApiKey, Cache, CacheMode, Client, LlmConfig, LocalModel, LocalServer, Prompt, Provider,
+};
+
+#[derive(clap::Args)]
+pub struct ModelArgs {
+    #[command(subcommand)]
+    pub action: ModelAction,
+}
+
+#[derive(clap::Subcommand)]
+pub enum ModelAction {
+    /// Reach the configured model, make one structured call, and show the reply and usage
+    #[command(
+        long_about = "Reach the configured model and make one structured call.\n\n\
+The model is [llm] of the nearest vouch.toml at or above PATH, then OPENAI_BASE_URL / OPENAI_API_BASE, \
+then these flags; the key is OPENAI_API_KEY (empty for local servers). With --provider local, vouch starts \
+llama.cpp's llama-server with a model installed by scripts/install-model and stops it afterwards."
+    )]
+    Check(CheckArgs),
+}
+
+#[derive(clap::Args)]
+pub struct CheckArgs {
+    /// Where to look for vouch.toml
+    #[arg(default_value = ".")]
+    path: PathBuf,
+    /// OpenAI-compatible endpoint, up to and including /v1
+    #[arg(long, value_name = "URL")]
+    base_url: Option<String>,
+    /// Model name to ask for
+    #[arg(long)]
+    model: Option<String>,
+    /// remote (an endpoint) or local (llama-server started by vouch)
+    #[arg(long, value_parser = ["remote", "local"])]
+    provider: Option<String>,
+    /// With --provider local: smollm2, qwen-0.5b or qwen-1.5b
+    #[arg(long, value_name = "NAME")]
+    local_model: Option<LocalModel>,
+    /// Read this configuration file instead of the nearest vouch.toml
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+struct Sum {
+    /// The sum.
+    answer: i64,
+    /// One short sentence.
+    reason: String,
+}
+
+pub fn run(args: ModelArgs) -> Result<()> {
+    let ModelAction::Check(args) = args.action;
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    runtime.block_on(check(args))
+}
+
+async fn check(args: CheckArgs) -> Result<()> {
+    let file = match &args.config {
+        Some(p) => Config::load(p)?,
+        None => Config::find(&args.path)?,
+    };
+    let mut config: LlmConfig = file.llm.clone().with_env();
+    if let Some(u) = args.base_url {
+        config.base_url = Some(u);
+    }
+    if let Some(m) = args.model {
+        config.model = Some(m);
+    }
+    if let Some(p) = args.provider.as_deref() {
+        config.provider = if p == "local" {
+            Provider::Local
+        } else {
+            Provider::Remote
+        };
+    }
+    if let Some(m) = args.local_model {
+        config.local_model = m;
+    }
+    let mut local = None;
+    if config.provider == Provider::Local {
+        let (server, gguf) = vouch_llm::local::installed(config.local_model)?;
+        eprintln!("starting llama-server with {}", gguf.display());
+        let started = LocalServer::start(
+            &server,
+            &gguf,
+            config.local_context,
+            Duration::from_secs(300),
+        )
+        .await?;
+        config.base_url = Some(started.base_url().to_string());
+        config
+            .model
+            .get_or_insert_with(|| config.local_model.name().to_string());
+        local = Some(started);
+    }
+    config.timeout_secs = config.timeout_secs.min(300);
+    let client = Client::new(config, ApiKey::from_env(), Cache::new(None, CacheMode::Off))?;
+    let result = ask(&client).await;
+    if let Some(l) = local {
+        l.stop().await;
+    }
+    result
+}
+
+async fn ask(client: &Client) -> Result<()> {
+    let models = client.probe().await?;
+    println!(
+        "endpoint serves  {}",
+        if models.is_empty() {
+            "(no list)".to_string()
+        } else {
+            models.join(", ")
+        }
+    );
+    let prompt = Prompt {
+        template: "model.check@1".into(),
+        system: "You are a careful calculator.".into(),
+        user: "What is 2 + 3? Put the sum in `answer`.".into(),
+    };
+    let started = Instant::now();
+    let (reply, usage) = client.call::<Sum>("check", &prompt).await?;
+    println!("model            {}", client.model());
+    println!(
+        "reply            answer = {}, reason = {:?}",
+        reply.answer, reply.reason
+    );
+    println!(
+        "usage            {} call(s), {} prompt + {} completion tokens, {} retries, {} repairs, {:.1} s",
+        usage.calls,
+        usage.prompt_tokens,
+        usage.completion_tokens,
+        usage.retries,
+        usage.repairs,
+        started.elapsed().as_secs_f64()
+    );
+    if reply.answer != 5 {
+        println!(
+            "note             the structured reply is valid, but the sum is wrong: a small model cannot be trusted to judge code alone"
+        );
+    }
+    Ok(())
+}
