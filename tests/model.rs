@@ -107,3 +107,38 @@ async fn the_local_model_answers_through_the_cli() {
     );
     assert!(stdout.contains("reply            answer = "), "{stdout}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_readme_llm_configuration_is_valid() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md"))
+        .expect("README");
+    let start = readme
+        .find("```toml\n[llm]")
+        .expect("the README documents [llm]")
+        + "```toml\n".len();
+    let block = &readme[start..start + readme[start..].find("```").expect("closed block")];
+    let tmp = tempfile::tempdir().expect("tempdir");
+    std::fs::write(tmp.path().join("vouch.toml"), block).expect("write");
+    let server = TestServer::start().await;
+    server.push(Reply::Content(
+        "{\"answer\": 5, \"reason\": \"sum\"}".into(),
+    ));
+    let out = vouch(
+        &[
+            "model",
+            "check",
+            tmp.path().to_str().expect("utf-8"),
+            "--base-url",
+            &server.url,
+        ],
+        &[],
+    )
+    .await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The model name came from the file.
+    assert_eq!(server.bodies()[0]["model"], "qwen2.5-coder");
+}

@@ -6,10 +6,8 @@ use anyhow::{Context, Result};
 use schemars::JsonSchema;
 use serde::Deserialize;
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
-use vouch_llm::{
-    ApiKey, Cache, CacheMode, Client, LlmConfig, LocalModel, LocalServer, Prompt, Provider,
-};
+use std::time::Instant;
+use vouch_llm::{ApiKey, Cache, CacheMode, Client, LlmConfig, LocalModel, Prompt, Provider};
 
 #[derive(clap::Args)]
 pub struct ModelArgs {
@@ -87,29 +85,18 @@ async fn check(args: CheckArgs) -> Result<()> {
     if let Some(m) = args.local_model {
         config.local_model = m;
     }
-    let mut local = None;
-    if config.provider == Provider::Local {
-        let (server, gguf) = vouch_llm::local::installed(config.local_model)?;
-        eprintln!("starting llama-server with {}", gguf.display());
-        let started = LocalServer::start(
-            &server,
-            &gguf,
-            config.local_context,
-            Duration::from_secs(300),
-        )
-        .await?;
-        config.base_url = Some(started.base_url().to_string());
-        config
-            .model
-            .get_or_insert_with(|| config.local_model.name().to_string());
-        local = Some(started);
-    }
     config.timeout_secs = config.timeout_secs.min(300);
-    let client = Client::new(config, ApiKey::from_env(), Cache::new(None, CacheMode::Off))?;
-    let result = ask(&client).await;
-    if let Some(l) = local {
-        l.stop().await;
+    if config.provider == Provider::Local {
+        eprintln!(
+            "starting llama-server with the {} model",
+            config.local_model.name()
+        );
     }
+    let connected =
+        vouch_llm::local::connect(config, ApiKey::from_env(), Cache::new(None, CacheMode::Off))
+            .await?;
+    let result = ask(&connected.client).await;
+    connected.close().await;
     result
 }
 

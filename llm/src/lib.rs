@@ -18,7 +18,7 @@ pub mod usage;
 
 pub use client::{Client, LlmError, Prompt, parse_reply};
 pub use config::{ApiKey, LlmConfig, Price, Provider};
-pub use local::{LocalError, LocalModel, LocalServer};
+pub use local::{ConnectError, Connected, LocalError, LocalModel, LocalServer, connect};
 pub use store::{
     Cache, CacheKey, CacheMode, RequestKey, Store, StoreError, StoreStats, StoredReply, TokenUsage,
 };

@@ -287,3 +287,55 @@ fn die_with_parent(cmd: &mut tokio::process::Command) {
 
 #[cfg(not(target_os = "linux"))]
 fn die_with_parent(_cmd: &mut tokio::process::Command) {}
+
+/// A client ready to use, and the local server behind it when `provider = "local"`
+/// (stopped when this is dropped or [`Connected::close`]d).
+#[derive(Debug)]
+pub struct Connected {
+    pub client: crate::Client,
+    pub local: Option<LocalServer>,
+}
+
+impl Connected {
+    pub async fn close(self) {
+        if let Some(l) = self.local {
+            l.stop().await;
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error(transparent)]
+    Local(#[from] LocalError),
+    #[error(transparent)]
+    Client(#[from] crate::LlmError),
+}
+
+/// Builds the client a configuration asks for: for `provider = "local"`, starts
+/// llama-server with the installed model first and points the client at it.
+pub async fn connect(
+    mut config: crate::LlmConfig,
+    key: Option<crate::ApiKey>,
+    cache: crate::Cache,
+) -> Result<Connected, ConnectError> {
+    let mut local = None;
+    if config.provider == crate::Provider::Local {
+        let (server, gguf) = installed(config.local_model)?;
+        tracing::info!(model = %gguf.display(), "starting the local model");
+        let started = LocalServer::start(
+            &server,
+            &gguf,
+            config.local_context,
+            Duration::from_secs(300),
+        )
+        .await?;
+        config.base_url = Some(started.base_url().to_string());
+        config
+            .model
+            .get_or_insert_with(|| config.local_model.name().to_string());
+        local = Some(started);
+    }
+    let client = crate::Client::new(config, key, cache)?;
+    Ok(Connected { client, local })
+}

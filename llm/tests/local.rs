@@ -65,7 +65,10 @@ async fn smollm2_answers_a_typed_call_with_schema_valid_json() {
         .await
         .expect("a schema-valid reply");
     assert!(usage.completion_tokens > 0);
-    eprintln!("smollm2 said: prime = {}, why = {:?}", reply.prime, reply.why);
+    eprintln!(
+        "smollm2 said: prime = {}, why = {:?}",
+        reply.prime, reply.why
+    );
     local.stop().await;
     assert!(!alive(pid), "llama-server still runs after stop");
 }
