@@ -1014,8 +1014,9 @@ fn check_c_program(program: &Program, out: &Path) -> Vec<String> {
     problems
 }
 
-#[test]
-fn c_programs_build_and_pass_their_tests() {
+/// Runs `check` on every C program, `C_THREADS` at a time, each in a temporary
+/// folder, and fails once with every problem found.
+fn for_each_c_program(test: &str, check: fn(&Program, &Path) -> Vec<String>) {
     let (programs, _) = c_programs();
     let mut problems = Vec::new();
     if programs.is_empty() {
@@ -1028,7 +1029,7 @@ fn c_programs_build_and_pass_their_tests() {
             s.spawn(|| {
                 while let Some(program) = jobs.lock().ok().and_then(|mut j| j.pop()) {
                     let got = match tempfile::tempdir() {
-                        Ok(dir) => check_c_program(program, dir.path()),
+                        Ok(dir) => check(program, dir.path()),
                         Err(err) => vec![format!(
                             "{}: cannot make a temporary folder: {err}",
                             program.name()
@@ -1043,7 +1044,12 @@ fn c_programs_build_and_pass_their_tests() {
     });
     problems.extend(found.into_inner().unwrap_or_default());
     problems.sort();
-    finish("c_programs_build_and_pass_their_tests", &problems);
+    finish(test, &problems);
+}
+
+#[test]
+fn c_programs_build_and_pass_their_tests() {
+    for_each_c_program("c_programs_build_and_pass_their_tests", check_c_program);
 }
 
 fn headers(program: &Program) -> Vec<String> {
@@ -1161,34 +1167,7 @@ fn check_c_triggers(program: &Program, out: &Path) -> Vec<String> {
 
 #[test]
 fn c_triggers_fire() {
-    let (programs, _) = c_programs();
-    let mut problems = Vec::new();
-    if programs.is_empty() {
-        problems.push("no C programs found".to_string());
-    }
-    let jobs = Mutex::new(programs.iter().collect::<Vec<_>>());
-    let found = Mutex::new(Vec::new());
-    std::thread::scope(|s| {
-        for _ in 0..C_THREADS {
-            s.spawn(|| {
-                while let Some(program) = jobs.lock().ok().and_then(|mut j| j.pop()) {
-                    let got = match tempfile::tempdir() {
-                        Ok(dir) => check_c_triggers(program, dir.path()),
-                        Err(err) => vec![format!(
-                            "{}: cannot make a temporary folder: {err}",
-                            program.name()
-                        )],
-                    };
-                    if let Ok(mut f) = found.lock() {
-                        f.extend(got);
-                    }
-                }
-            });
-        }
-    });
-    problems.extend(found.into_inner().unwrap_or_default());
-    problems.sort();
-    finish("c_triggers_fire", &problems);
+    for_each_c_program("c_triggers_fire", check_c_triggers);
 }
 
 // ---------------------------------------------------------------------------

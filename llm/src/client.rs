@@ -75,6 +75,14 @@ enum Fault {
 }
 
 impl Fault {
+    fn of(e: &reqwest::Error) -> Fault {
+        if e.is_timeout() {
+            Fault::Timeout
+        } else {
+            Fault::Connect(error_chain(e))
+        }
+    }
+
     fn retryable(&self) -> bool {
         match self {
             Fault::Connect(_) | Fault::Timeout => true,
@@ -397,13 +405,7 @@ impl Client {
         if let Some(k) = &self.key {
             req = req.bearer_auth(k.expose());
         }
-        let resp = req.send().await.map_err(|e| {
-            if e.is_timeout() {
-                Fault::Timeout
-            } else {
-                Fault::Connect(error_chain(&e))
-            }
-        })?;
+        let resp = req.send().await.map_err(|e| Fault::of(&e))?;
         let status = resp.status().as_u16();
         let retry_after = resp
             .headers()
@@ -412,13 +414,7 @@ impl Client {
             .and_then(|v| v.trim().parse::<f64>().ok())
             .filter(|s| s.is_finite() && *s >= 0.0)
             .map(Duration::from_secs_f64);
-        let text = resp.text().await.map_err(|e| {
-            if e.is_timeout() {
-                Fault::Timeout
-            } else {
-                Fault::Connect(error_chain(&e))
-            }
-        })?;
+        let text = resp.text().await.map_err(|e| Fault::of(&e))?;
         if !(200..300).contains(&status) {
             let lower = text.to_ascii_lowercase();
             if status == 400
