@@ -1,0 +1,279 @@
+//! The formula language: what parses to what, what type-checks, and the messages for
+//! what does not.
+
+use proptest::prelude::*;
+use vouch_specgen::formula::{Env, Position, parse, parse_checked, type_of};
+
+/// Parses `input` and compares its fully parenthesised rendering with `expected`.
+fn check(input: &str, expected: &str) {
+    match parse(input) {
+        Ok(e) => assert_eq!(e.to_string(), expected, "{input}"),
+        Err(err) => panic!("{input}: {}", err.render(input)),
+    }
+}
+
+/// Parses and type-checks `input` against `env`; the error, rendered with its caret,
+/// must contain `expected`.
+fn check_err(input: &str, env: &Env, pos: Position, expected: &str) {
+    match parse_checked(input, env, pos) {
+        Ok(e) => panic!("{input}: accepted as {e}"),
+        Err(err) => {
+            let shown = err.render(input);
+            assert!(
+                shown.contains(expected),
+                "{input}:\n{shown}\n(expected to contain {expected:?})"
+            );
+        }
+    }
+}
+
+fn c_env() -> Env {
+    Env::new(
+        [
+            ("buf", "char *"),
+            ("cap", "size_t"),
+            ("n", "int"),
+            ("len", "size_t"),
+            ("s", "struct ring *"),
+            ("ok", "bool"),
+        ],
+        Some("int"),
+    )
+}
+
+#[test]
+fn precedence_and_associativity() {
+    check("a + b * c", "(a + (b * c))");
+    check("a - b - c", "((a - b) - c)");
+    check("a && b || c && d", "((a && b) || (c && d))");
+    check("a ==> b ==> c", "(a ==> (b ==> c))");
+    check("!a && -b < 3", "(!a && (-b < 3))");
+    check("(a + b) % 4 == 0", "(((a + b) % 4) == 0)");
+    check("-5 + x", "(-5 + x)");
+}
+
+#[test]
+fn chained_comparisons_are_conjunctions() {
+    check("0 <= i < n", "((0 <= i) && (i < n))");
+    check(
+        "0 <= i <= j < len(a)",
+        "(((0 <= i) && (i <= j)) && (j < len(a)))",
+    );
+}
+
+#[test]
+fn the_constructs_of_the_language() {
+    check("result == old(count) + 1", "(result == (old(count) + 1))");
+    check("s->head.next != NULL", "(s.head.next != null)");
+    check(
+        "forall i in 0..len(a): a[i] >= 0",
+        "(forall i in 0..len(a): (a[i] >= 0))",
+    );
+    check(
+        "n > 0 ==> forall i in 0..n - 1: a[i] <= a[i + 1]",
+        "((n > 0) ==> (forall i in 0..(n - 1): (a[i] <= a[(i + 1)])))",
+    );
+    check(
+        "x == 0x7fffffff && y == 10u && z == 1_000UL",
+        "(((x == 2147483647) && (y == 10)) && (z == 1000))",
+    );
+    check("p == None || p == nullptr", "((p == null) || (p == null))");
+}
+
+#[test]
+fn syntax_errors_point_at_the_problem() {
+    let env = Env::default();
+    check_err("a +", &env, Position::Pre, "the formula ends too early");
+    check_err("a & b", &env, Position::Pre, "use `&&` for logical and");
+    check_err("a = b", &env, Position::Pre, "use `==` to compare");
+    check_err("c ? a : b", &env, Position::Pre, "instead of `c ? a : b`");
+    check_err("(a + b", &env, Position::Pre, "expected `)` to close `(`");
+    check_err("forall i 0..n: a", &env, Position::Pre, "expected `in`");
+    check_err(
+        "forall i in 0..n a[i]",
+        &env,
+        Position::Pre,
+        "expected `:` after the range",
+    );
+    check_err(
+        "exists i in 0..n: a[i] == 0",
+        &env,
+        Position::Pre,
+        "`exists` is not part of the language",
+    );
+    check_err(
+        "a b",
+        &env,
+        Position::Pre,
+        "unexpected name `b` after a complete formula",
+    );
+    check_err(
+        "99999999999999999999999999999999999999999",
+        &env,
+        Position::Pre,
+        "number out of range",
+    );
+    check_err("", &env, Position::Pre, "empty formula");
+    // The caret sits under the offending character.
+    let err = parse("n >= 0 & n < 10").expect_err("error");
+    assert_eq!(
+        err.render("n >= 0 & n < 10").lines().last(),
+        Some("         ^")
+    );
+}
+
+#[test]
+fn well_typed_clauses_check() {
+    let env = c_env();
+    for ok in [
+        "buf != NULL && cap > 0",
+        "n >= 0 ==> len <= cap",
+        "forall i in 0..len: buf[i] != 0",
+        "s != null && s->count <= s->cap",
+        "ok || n == -1",
+        "len(buf) >= cap",
+    ] {
+        if let Err(e) = parse_checked(ok, &env, Position::Pre) {
+            panic!("{ok}: {}", e.render(ok));
+        }
+    }
+    for ok in [
+        "result >= -1 && result <= n",
+        "result == 0 ==> len == old(len)",
+    ] {
+        if let Err(e) = parse_checked(ok, &env, Position::Post) {
+            panic!("{ok}: {}", e.render(ok));
+        }
+    }
+}
+
+#[test]
+fn type_errors_say_what_to_write_instead() {
+    let env = c_env();
+    check_err("buf && cap > 0", &env, Position::Pre, "write `x != null`");
+    check_err("n && cap", &env, Position::Pre, "write `x != 0`");
+    check_err("len(n) > 0", &env, Position::Pre, "`len` takes a pointer");
+    check_err(
+        "cap + 1",
+        &env,
+        Position::Pre,
+        "a clause must be true or false",
+    );
+    check_err(
+        "size > 0",
+        &env,
+        Position::Pre,
+        "unknown name `size`; a formula may use the parameters (buf, cap, n, len, s, ok)",
+    );
+    check_err(
+        "result > 0",
+        &env,
+        Position::Pre,
+        "use it in postconditions",
+    );
+    check_err(
+        "old(n) == n",
+        &env,
+        Position::Pre,
+        "`old(..)` names a value at entry",
+    );
+    check_err(
+        "n[0] == 1",
+        &env,
+        Position::Pre,
+        "only a pointer, array, slice or string can be indexed",
+    );
+    check_err(
+        "buf + 1 == buf",
+        &env,
+        Position::Pre,
+        "use `len(..)` or compare it with null",
+    );
+    check_err("buf < null", &env, Position::Pre, "cannot compare");
+    let void = Env::new([("x", "int")], None);
+    check_err(
+        "result == 0",
+        &void,
+        Position::Post,
+        "the function returns nothing",
+    );
+    // The forall variable is only in scope inside its body.
+    check_err(
+        "(forall i in 0..n: i >= 0) && i == 0",
+        &env,
+        Position::Pre,
+        "unknown name `i`",
+    );
+}
+
+#[test]
+fn signature_types_map_to_machine_types() {
+    let show = |t: &str| type_of(t).to_string();
+    assert_eq!(show("int"), "i32");
+    assert_eq!(show("unsigned int"), "u32");
+    assert_eq!(show("size_t"), "u64");
+    assert_eq!(show("uint8_t"), "u8");
+    assert_eq!(show("char"), "i8");
+    assert_eq!(show("const char *"), "sequence of i8");
+    assert_eq!(show("char **"), "sequence of sequence of i8");
+    assert_eq!(show("&[u8]"), "sequence of u8");
+    assert_eq!(show("&mut Vec<u32>"), "sequence of u32");
+    assert_eq!(show("&str"), "sequence of u8");
+    assert_eq!(show("String"), "sequence of u8");
+    assert_eq!(show("usize"), "u64");
+    assert_eq!(show("Option<u32>"), "`Option<u32>`");
+    assert_eq!(
+        vouch_specgen::formula::IntTy {
+            bits: 8,
+            signed: true
+        }
+        .range(),
+        Some((-128, 127))
+    );
+}
+
+#[test]
+fn deep_nesting_is_an_error_not_a_crash() {
+    let deep = format!("{}x{}", "(".repeat(2_000), ")".repeat(2_000));
+    let err = parse(&deep).expect_err("too deep");
+    assert!(
+        err.message.contains("nested deeper than"),
+        "{}",
+        err.message
+    );
+    let nots = format!("{}x", "!".repeat(4_000));
+    assert!(
+        parse(&nots)
+            .expect_err("too deep")
+            .message
+            .contains("nested deeper than")
+    );
+    let long = "x == 1 && ".repeat(500) + "true";
+    assert!(
+        parse(&long)
+            .expect_err("too long")
+            .message
+            .contains("longer than")
+    );
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(500))]
+
+    #[test]
+    fn any_text_parses_or_errors_without_panicking(s in "\\PC{0,80}") {
+        let env = c_env();
+        if let Err(e) = parse_checked(&s, &env, Position::Post) {
+            let _ = e.render(&s);
+            prop_assert!(e.span.0 <= s.len());
+        }
+    }
+
+    #[test]
+    fn rendering_round_trips(s in "[a-c0-9 +*<=!&|()-]{1,30}") {
+        if let Ok(e) = parse(&s) {
+            let again = parse(&e.to_string()).expect("a rendering parses");
+            prop_assert_eq!(again.to_string(), e.to_string());
+        }
+    }
+}
