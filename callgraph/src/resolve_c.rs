@@ -130,21 +130,19 @@ impl<'p> CIndex<'p> {
         let Some(m) = self.macros.get(name) else {
             return;
         };
-        {
-            for called in &m.calls {
-                if seen.contains(called) {
-                    continue;
+        for called in &m.calls {
+            if seen.contains(called) {
+                continue;
+            }
+            seen.push(called.clone());
+            if let Some(targets) = self.lookup(file, called) {
+                for t in targets {
+                    out.push((t, EdgeKind::Macro, Some(top.to_string())));
                 }
-                seen.push(called.clone());
-                if let Some(targets) = self.lookup(file, called) {
-                    for t in targets {
-                        out.push((t, EdgeKind::Macro, Some(top.to_string())));
-                    }
-                } else if self.macros.contains_key(called.as_str()) {
-                    self.expand(file, top, called, depth + 1, seen, out, externals);
-                } else {
-                    externals.push(called.clone());
-                }
+            } else if self.macros.contains_key(called.as_str()) {
+                self.expand(file, top, called, depth + 1, seen, out, externals);
+            } else {
+                externals.push(called.clone());
             }
         }
     }

@@ -120,37 +120,7 @@ pub struct LocalServer {
     child: tokio::process::Child,
     base_url: String,
     log: PathBuf,
-    _log_dir: Option<tempfile_dir::TempDir>,
-}
-
-mod tempfile_dir {
-    //! A directory removed on drop (for the server's log).
-    use std::path::{Path, PathBuf};
-
-    #[derive(Debug)]
-    pub struct TempDir(PathBuf);
-
-    impl TempDir {
-        pub fn new() -> std::io::Result<TempDir> {
-            let nanos = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_nanos());
-            let dir =
-                std::env::temp_dir().join(format!("vouch-llama-{}-{nanos}", std::process::id()));
-            std::fs::create_dir_all(&dir)?;
-            Ok(TempDir(dir))
-        }
-
-        pub fn path(&self) -> &Path {
-            &self.0
-        }
-    }
-
-    impl Drop for TempDir {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
+    _log_dir: tempfile::TempDir,
 }
 
 impl LocalServer {
@@ -166,10 +136,13 @@ impl LocalServer {
             .and_then(|l| l.local_addr())
             .map_err(LocalError::Port)?
             .port();
-        let log_dir = tempfile_dir::TempDir::new().map_err(|source| LocalError::Spawn {
-            path: server.to_path_buf(),
-            source,
-        })?;
+        let log_dir = tempfile::Builder::new()
+            .prefix("vouch-llama-")
+            .tempdir()
+            .map_err(|source| LocalError::Spawn {
+                path: server.to_path_buf(),
+                source,
+            })?;
         let log = log_dir.path().join("llama-server.log");
         let log_file = std::fs::File::create(&log).map_err(|source| LocalError::Spawn {
             path: log.clone(),
@@ -207,7 +180,7 @@ impl LocalServer {
             child,
             base_url: format!("http://127.0.0.1:{port}/v1"),
             log,
-            _log_dir: Some(log_dir),
+            _log_dir: log_dir,
         };
         me.wait_ready(port, ready_timeout).await?;
         tracing::info!(url = %me.base_url, model = %model.display(), "local model server ready");
