@@ -74,6 +74,7 @@ impl<'p> CIndex<'p> {
                 &mut out,
                 &mut externals,
             );
+            self.expand_arguments(file, site, &mut seen, &mut out, &mut externals);
             return if out.is_empty() && externals.is_empty() {
                 Resolution::Ignored
             } else {
@@ -146,6 +147,50 @@ impl<'p> CIndex<'p> {
             }
         }
     }
+}
+
+impl CIndex<'_> {
+    /// A macro that calls one of its parameters calls whatever the call site passes
+    /// there: `luaV_fastget(L, t, k, slot, luaH_getstr)` calls `luaH_getstr`.
+    fn expand_arguments(
+        &self,
+        file: FileId,
+        site: &CallSite,
+        seen: &mut Vec<String>,
+        out: &mut Vec<(FnIdx, EdgeKind, Option<String>)>,
+        externals: &mut Vec<String>,
+    ) {
+        let Some(m) = self.macros.get(site.name.as_str()) else {
+            return;
+        };
+        for &i in &m.param_calls {
+            let Some(arg) = site.args.get(i).filter(|a| is_identifier(a)) else {
+                continue;
+            };
+            if seen.contains(arg) {
+                continue;
+            }
+            seen.push(arg.clone());
+            if let Some(targets) = self.lookup(file, arg) {
+                out.extend(
+                    targets
+                        .into_iter()
+                        .map(|t| (t, EdgeKind::Macro, Some(site.name.clone()))),
+                );
+            } else if self.macros.contains_key(arg.as_str()) {
+                self.expand(file, &site.name, arg, 1, seen, out, externals);
+            } else {
+                externals.push(arg.clone());
+            }
+        }
+    }
+}
+
+fn is_identifier(s: &str) -> bool {
+    s.chars()
+        .next()
+        .is_some_and(|c| c == '_' || c.is_ascii_alphabetic())
+        && s.chars().all(|c| c == '_' || c.is_ascii_alphanumeric())
 }
 
 fn common_dir_prefix(a: &str, b: &str) -> usize {

@@ -39,6 +39,7 @@ pub(crate) fn lower(
     };
     let root = tree.root_node();
     syntax::syntax_errors(root, path, line_off, &mut cx.facts.diagnostics);
+    cx.defines();
     cx.items(root);
     cx.facts
 }
@@ -71,7 +72,6 @@ impl<'a> Cx<'a> {
             match node.kind() {
                 "function_definition" => self.function(node, &trivia),
                 "declaration" => self.prototypes(node, &trivia),
-                "preproc_def" | "preproc_function_def" => self.define(node),
                 "expression_statement" => self.top_level_invocation(node),
                 "translation_unit"
                 | "preproc_if"
@@ -290,37 +290,34 @@ impl<'a> Cx<'a> {
         }
     }
 
-    fn define(&mut self, node: Node<'_>) {
-        let Some(name) = node.child_by_field_name("name") else {
-            return;
-        };
-        let name = self.text(name).to_string();
-        let value = node
-            .child_by_field_name("value")
-            .map_or("", |v| self.text(v));
-        let params = node.child_by_field_name("parameters").map(|p| {
-            let mut cursor = p.walk();
-            p.named_children(&mut cursor)
-                .filter(|c| c.kind() == "identifier")
-                .map(|c| self.text(c).to_string())
-                .collect::<Vec<_>>()
-        });
-        if params.is_none() && value.trim() == "static" {
-            self.static_macros.insert(name.clone());
+    /// Records the `#define`s of the text. They are read by [`scan_defines`], not from
+    /// the syntax tree: tree-sitter-c loses multi-line macros whose continuation lines
+    /// carry comments.
+    fn defines(&mut self) {
+        for d in scan_defines(self.src) {
+            if d.params.is_none() && d.body.trim() == "static" {
+                self.static_macros.insert(d.name.clone());
+            }
+            let mut calls = called_names(&d.body);
+            let mut param_calls = Vec::new();
+            if let Some(ps) = &d.params {
+                param_calls = calls
+                    .iter()
+                    .filter_map(|c| ps.iter().position(|p| p == c))
+                    .collect();
+                calls.retain(|c| !ps.contains(c));
+            }
+            let defines_function = d.body.find(')').is_some_and(|p| d.body[p..].contains('{'));
+            self.facts.macros.push(Macro {
+                name: d.name,
+                file: self.file,
+                line: d.line + self.line_off,
+                params: d.params,
+                calls,
+                param_calls,
+                defines_function,
+            });
         }
-        let mut calls = called_names(value);
-        if let Some(ps) = &params {
-            calls.retain(|c| !ps.contains(c));
-        }
-        let defines_function = value.find(')').is_some_and(|p| value[p..].contains('{'));
-        self.facts.macros.push(Macro {
-            name,
-            file: self.file,
-            line: self.span(node).start_line,
-            params,
-            calls,
-            defines_function,
-        });
     }
 
     /// `NAME(args);` at file scope is a macro that may define functions vouch cannot see.
@@ -639,6 +636,145 @@ pub(crate) fn called_names(body: &str) -> Vec<String> {
     out
 }
 
+/// A `#define` as written: its name, its parameters if function-like, its body
+/// (continuation lines joined, comments removed) and its 1-based line.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct RawDefine {
+    pub name: String,
+    pub params: Option<Vec<String>>,
+    pub body: String,
+    pub line: u32,
+}
+
+/// Finds the `#define` directives of a C text, skipping those inside block comments.
+pub(crate) fn scan_defines(text: &str) -> Vec<RawDefine> {
+    let mut out = Vec::new();
+    let mut in_comment = false;
+    let mut lines = text.lines().enumerate().peekable();
+    while let Some((i, line)) = lines.next() {
+        let starts_in_comment = in_comment;
+        in_comment = ends_in_comment(line, in_comment);
+        let t = line.trim_start();
+        let Some(rest) = t.strip_prefix('#') else {
+            continue;
+        };
+        let rest = rest.trim_start();
+        let Some(rest) = rest.strip_prefix("define") else {
+            continue;
+        };
+        if starts_in_comment || !rest.starts_with([' ', '\t']) {
+            continue;
+        }
+        // Join continuation lines.
+        let mut logical = rest.to_string();
+        while logical.trim_end().ends_with('\\') {
+            let trimmed = logical.trim_end();
+            logical.truncate(trimmed.len() - 1);
+            logical.push(' ');
+            match lines.next() {
+                Some((_, next)) => {
+                    in_comment = ends_in_comment(next, in_comment);
+                    logical.push_str(next);
+                }
+                None => break,
+            }
+        }
+        let logical = strip_comments(&logical);
+        let logical = logical.trim_start();
+        let name_len = logical
+            .bytes()
+            .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_')
+            .count();
+        if name_len == 0 {
+            continue;
+        }
+        let name = logical[..name_len].to_string();
+        let after = &logical[name_len..];
+        let (params, body) = match after.strip_prefix('(') {
+            Some(p) => match p.find(')') {
+                Some(close) => {
+                    let params = p[..close]
+                        .split(',')
+                        .map(|s| s.trim().to_string())
+                        .filter(|s| !s.is_empty())
+                        .collect();
+                    (Some(params), p[close + 1..].trim().to_string())
+                }
+                None => continue,
+            },
+            None => (None, after.trim().to_string()),
+        };
+        out.push(RawDefine {
+            name,
+            params,
+            body,
+            line: i as u32 + 1,
+        });
+    }
+    out
+}
+
+/// Whether a block comment is open at the end of `line`, given whether one was open
+/// at its start (string literals are skipped).
+fn ends_in_comment(line: &str, mut open: bool) -> bool {
+    let b = line.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if open {
+            if b[i..].starts_with(b"*/") {
+                open = false;
+                i += 2;
+                continue;
+            }
+        } else if b[i..].starts_with(b"/*") {
+            open = true;
+            i += 2;
+            continue;
+        } else if b[i..].starts_with(b"//") {
+            break;
+        } else if b[i] == b'"' || b[i] == b'\'' {
+            let q = b[i];
+            i += 1;
+            while i < b.len() && b[i] != q {
+                i += if b[i] == b'\\' { 2 } else { 1 };
+            }
+        }
+        i += 1;
+    }
+    open
+}
+
+/// Removes `/* */` and `//` comments (outside string and character literals).
+fn strip_comments(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = String::with_capacity(s.len());
+    let mut i = 0;
+    let mut start = 0;
+    while i < b.len() {
+        if b[i..].starts_with(b"/*") {
+            out.push_str(&s[start..i]);
+            out.push(' ');
+            i = s[i + 2..].find("*/").map_or(b.len(), |e| i + 2 + e + 2);
+            start = i;
+            continue;
+        }
+        if b[i..].starts_with(b"//") {
+            out.push_str(&s[start..i]);
+            return out;
+        }
+        if b[i] == b'"' || b[i] == b'\'' {
+            let q = b[i];
+            i += 1;
+            while i < b.len() && b[i] != q {
+                i += if b[i] == b'\\' { 2 } else { 1 };
+            }
+        }
+        i += 1;
+    }
+    out.push_str(&s[start.min(s.len())..]);
+    out
+}
+
 /// Byte offsets at which a large C file can be cut into chunks that parse on their own:
 /// just after a line that is exactly `}` (the end of a file-scope definition) and not
 /// inside a preprocessor conditional that began in the same chunk.
@@ -677,6 +813,26 @@ mod tests {
             ["luaC_step", "foo"]
         );
         assert_eq!(called_names("if (x) do_it(sizeof(int))"), ["do_it"]);
+    }
+
+    #[test]
+    fn defines_are_read_with_continuations_and_comments() {
+        let src = "#define A 1\n/* #define HIDDEN 2\n*/\n#define F(L,t,f) \\\n  (x ? g(t)  /* 'note' */ \\\n   : f(t, L))  /* done */\n  #  define  S static\n#defined_not\n";
+        let got = scan_defines(src);
+        let names: Vec<&str> = got.iter().map(|d| d.name.as_str()).collect();
+        assert_eq!(names, ["A", "F", "S"]);
+        assert_eq!(
+            got[1].params,
+            Some(vec!["L".into(), "t".into(), "f".into()])
+        );
+        assert_eq!(called_names(&got[1].body), ["g", "f"]);
+        assert!(
+            !got[1].body.contains("note") && !got[1].body.contains("done"),
+            "{}",
+            got[1].body
+        );
+        assert_eq!((got[0].line, got[1].line, got[2].line), (1, 4, 7));
+        assert_eq!(got[2].body, "static");
     }
 
     #[test]

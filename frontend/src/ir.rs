@@ -272,8 +272,11 @@ pub struct Macro {
     pub line: u32,
     /// Parameter names of a function-like macro; `None` for an object-like one.
     pub params: Option<Vec<String>>,
-    /// Names the body calls (`ident(`), in order, without duplicates.
+    /// Names the body calls (`ident(`), in order, without duplicates; parameters excluded.
     pub calls: Vec<String>,
+    /// Indices of the parameters the body calls as functions (`#define APPLY(f, x) f(x)`):
+    /// the argument at that position is what gets called.
+    pub param_calls: Vec<usize>,
     /// The body defines a function (it contains a `{` after a `)`).
     pub defines_function: bool,
 }

@@ -10,6 +10,7 @@ void log_value(int v);
 /* Logs the square of x (a macro over two functions). */
 #define LOG_SQUARE(x) log_value(square(x))
 #define NOTHING(x) ((void)0)
+#define APPLY(f, x) (f(x))
 #define DEFINE_GETTER(field) int get_##field(void)
 
 typedef int (*unary_fn)(int);

@@ -17,7 +17,7 @@ static int is_odd(int n) {
 }
 
 int parity(int n) {
-    return is_even(n);
+    return APPLY(is_even, n);
 }
 
 int apply(struct ops *o, unary_fn f, int x) {
