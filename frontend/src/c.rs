@@ -307,7 +307,6 @@ impl<'a> Cx<'a> {
                     .collect();
                 calls.retain(|c| !ps.contains(c));
             }
-            let defines_function = d.body.find(')').is_some_and(|p| d.body[p..].contains('{'));
             self.facts.macros.push(Macro {
                 name: d.name,
                 file: self.file,
@@ -315,7 +314,6 @@ impl<'a> Cx<'a> {
                 params: d.params,
                 calls,
                 param_calls,
-                defines_function,
             });
         }
     }

@@ -17,13 +17,14 @@ pub(crate) struct Candidate {
     pub lang: Lang,
 }
 
-/// Lists the C and Rust files under `root` (a directory or one file), sorted by path.
-pub(crate) fn discover(root: &Path, opts: &Options, diags: &mut Vec<Diagnostic>) -> Vec<Candidate> {
-    let base = if root.is_file() {
-        root.parent().unwrap_or(Path::new(".")).to_path_buf()
-    } else {
-        root.to_path_buf()
-    };
+/// Lists the C and Rust files under `root` (a directory or one file), sorted by path
+/// relative to `base` (the directory paths are reported against).
+pub(crate) fn discover(
+    root: &Path,
+    base: &Path,
+    opts: &Options,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<Candidate> {
     let mut builder = WalkBuilder::new(root);
     builder
         .follow_links(true)
@@ -41,7 +42,7 @@ pub(crate) fn discover(root: &Path, opts: &Options, diags: &mut Vec<Diagnostic>)
                 .is_some_and(|n| ALWAYS_SKIPPED.contains(&n)))
     });
     if !opts.exclude.is_empty() {
-        let mut ob = OverrideBuilder::new(&base);
+        let mut ob = OverrideBuilder::new(base);
         for pat in &opts.exclude {
             if let Err(e) = ob.add(&format!("!{pat}")) {
                 diags.push(diag(
@@ -71,14 +72,14 @@ pub(crate) fn discover(root: &Path, opts: &Options, diags: &mut Vec<Diagnostic>)
         let entry = match entry {
             Ok(e) => e,
             Err(err) => {
-                diags.push(walk_error(&err, &base));
+                diags.push(walk_error(&err, base));
                 continue;
             }
         };
         if !entry.file_type().is_some_and(|t| t.is_file()) {
             continue;
         }
-        let rel = relative(entry.path(), &base);
+        let rel = relative(entry.path(), base);
         let Some(lang) = Lang::from_path(&rel) else {
             continue;
         };

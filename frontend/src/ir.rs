@@ -277,8 +277,6 @@ pub struct Macro {
     /// Indices of the parameters the body calls as functions (`#define APPLY(f, x) f(x)`):
     /// the argument at that position is what gets called.
     pub param_calls: Vec<usize>,
-    /// The body defines a function (it contains a `{` after a `)`).
-    pub defines_function: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]

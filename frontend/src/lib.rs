@@ -92,12 +92,12 @@ pub fn discover(root: &Path, opts: &Options) -> Result<Sources, LoadError> {
         return Err(LoadError::NotFound(root.to_path_buf()));
     }
     let mut diagnostics = Vec::new();
-    let candidates = discover::discover(root, opts, &mut diagnostics);
     let base = if root.is_file() {
         root.parent().unwrap_or(Path::new(".")).to_path_buf()
     } else {
         root.to_path_buf()
     };
+    let candidates = discover::discover(root, &base, opts, &mut diagnostics);
     let read: Vec<(Option<SourceFile>, Vec<Diagnostic>)> = candidates
         .par_iter()
         .map(|c| read_source(&c.abs, &c.rel, c.lang, opts.max_file_bytes))
