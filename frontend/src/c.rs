@@ -1,11 +1,11 @@
 //! Lowering of C syntax trees (tree-sitter-c) to the IR: definitions, prototypes,
-//! `#define`s and call sites.
+//! `#define`s, file-scope declarations and call sites.
 
 use crate::ir::{
-    CInfo, CallKind, CallSite, FileId, FnId, FnIdx, Function, Lang, Macro, Param, Prototype,
-    Signature, Span,
+    CInfo, CallKind, CallSite, Decl, DeclKind, FileId, FnId, FnIdx, Function, Lang, Macro, Param,
+    Prototype, Signature, Span,
 };
-use crate::lower::FileFacts;
+use crate::lower::{FileFacts, decl_text};
 use crate::syntax::{self, MAX_SNIPPET, Stmt, clean_comment, fold, hash_hex};
 use std::collections::HashSet;
 use tree_sitter::Node;
@@ -71,7 +71,15 @@ impl<'a> Cx<'a> {
         while let Some((node, trivia)) = stack.pop() {
             match node.kind() {
                 "function_definition" => self.function(node, &trivia),
-                "declaration" => self.prototypes(node, &trivia),
+                "declaration" => self.declaration(node, &trivia),
+                "type_definition" => self.type_definition(node, &trivia),
+                "struct_specifier" | "union_specifier" | "enum_specifier" => {
+                    let mut names = Vec::new();
+                    if type_body_names(node, self.src, &mut names) {
+                        self.decl(node, &trivia, names, DeclKind::Type);
+                    }
+                }
+                "preproc_def" | "preproc_function_def" => self.define(node, &trivia),
                 "expression_statement" => self.top_level_invocation(node),
                 "translation_unit"
                 | "preproc_if"
@@ -262,20 +270,31 @@ impl<'a> Cx<'a> {
         (!doc.trim().is_empty()).then_some(doc)
     }
 
-    fn prototypes(&mut self, node: Node<'_>, trivia: &[Node<'_>]) {
-        let is_static = {
-            let mut cursor = node.walk();
-            node.children(&mut cursor).any(|c| {
-                (c.kind() == "storage_class_specifier" && self.text(c) == "static")
-                    || self.static_macros.contains(self.text(c))
-            })
-        };
+    /// A file-scope declaration: its function declarators are prototypes, the rest
+    /// (variables, a struct, union or enum with a body) a [`Decl`].
+    fn declaration(&mut self, node: Node<'_>, trivia: &[Node<'_>]) {
+        let mut is_static = false;
+        let mut is_const = false;
+        let mut cursor = node.walk();
+        for c in node.children(&mut cursor) {
+            let t = self.text(c);
+            match c.kind() {
+                "storage_class_specifier" if t == "static" => is_static = true,
+                "type_qualifier" if t == "const" => is_const = true,
+                _ => is_static |= self.static_macros.contains(t),
+            }
+        }
+        let mut names = Vec::new();
+        let has_body = node
+            .child_by_field_name("type")
+            .is_some_and(|t| type_body_names(t, self.src, &mut names));
         let mut cursor = node.walk();
         let decls: Vec<Node<'_>> = node
             .children_by_field_name("declarator", &mut cursor)
             .collect();
         for d in decls {
             let Some(fd) = function_declarator(d) else {
+                names.extend(declared_name(d).map(|n| self.text(n).to_string()));
                 continue;
             };
             let signature = self.signature(node, &fd, None);
@@ -288,6 +307,96 @@ impl<'a> Cx<'a> {
                 is_static,
             });
         }
+        let kind = if has_body {
+            DeclKind::Type
+        } else if is_const {
+            DeclKind::Const
+        } else {
+            DeclKind::Global
+        };
+        self.decl(node, trivia, names, kind);
+    }
+
+    /// `typedef`: the new type names, and the tag and enumerators of a type with a body.
+    fn type_definition(&mut self, node: Node<'_>, trivia: &[Node<'_>]) {
+        let mut names = Vec::new();
+        if let Some(t) = node.child_by_field_name("type") {
+            type_body_names(t, self.src, &mut names);
+        }
+        let mut cursor = node.walk();
+        for d in node.children_by_field_name("declarator", &mut cursor) {
+            names.extend(declared_name(d).map(|n| self.text(n).to_string()));
+        }
+        self.decl(node, trivia, names, DeclKind::Type);
+    }
+
+    /// A file-scope `#define`, as a [`Decl`] (the [`Macro`]s come from [`scan_defines`]).
+    fn define(&mut self, node: Node<'_>, trivia: &[Node<'_>]) {
+        let Some(name) = node.child_by_field_name("name") else {
+            return;
+        };
+        let names = vec![self.text(name).to_string()];
+        let mut span = self.span(node);
+        // The node ends after the line break; the span ends with the definition.
+        let last = ["value", "parameters"]
+            .iter()
+            .find_map(|f| node.child_by_field_name(f))
+            .unwrap_or(name);
+        let end = self.span(last);
+        (span.end_byte, span.end_line, span.end_col) = (end.end_byte, end.end_line, end.end_col);
+        self.push_decl(node, trivia, names, DeclKind::Macro, span);
+    }
+
+    /// Records a declaration that names something.
+    fn decl(&mut self, node: Node<'_>, trivia: &[Node<'_>], names: Vec<String>, kind: DeclKind) {
+        let span = self.span(node);
+        self.push_decl(node, trivia, names, kind, span);
+    }
+
+    /// Pushes a [`Decl`] whose text runs from the comments directly above `node` to
+    /// the end of `span`.
+    fn push_decl(
+        &mut self,
+        node: Node<'_>,
+        trivia: &[Node<'_>],
+        names: Vec<String>,
+        kind: DeclKind,
+        span: Span,
+    ) {
+        if names.is_empty() {
+            return;
+        }
+        let start = self.doc_start(node, trivia);
+        let end = (span.end_byte - self.byte_off) as usize;
+        let text = decl_text(self.src.get(start..end).unwrap_or(""));
+        self.facts.decls.push(Decl {
+            file: self.file,
+            names,
+            kind,
+            span,
+            text,
+        });
+    }
+
+    /// Where the comments directly above a node begin (as in [`Cx::doc`], but only
+    /// comments that start their line: `int a; // about a` says nothing of the next line).
+    fn doc_start(&self, node: Node<'_>, trivia: &[Node<'_>]) -> usize {
+        let mut start = node.start_byte();
+        let mut next_row = node.start_position().row;
+        for c in trivia.iter().rev() {
+            let line_start =
+                memchr::memrchr(b'\n', &self.src.as_bytes()[..c.start_byte()]).map_or(0, |i| i + 1);
+            let starts_line = self
+                .src
+                .get(line_start..c.start_byte())
+                .is_some_and(|s| s.trim().is_empty());
+            if c.end_position().row + 1 < next_row || !starts_line {
+                break;
+            }
+            start = c.start_byte();
+            next_row = c.start_position().row;
+        }
+        start
     }
 
     /// Records the `#define`s of the text. They are read by [`scan_defines`], not from
@@ -526,6 +635,57 @@ fn strip_attributes(mut node: Node<'_>) -> Node<'_> {
         }
     }
     node
+}
+
+/// The name a (non-function) declarator declares: a variable's identifier, or a
+/// typedef's type identifier.
+fn declared_name(mut node: Node<'_>) -> Option<Node<'_>> {
+    loop {
+        match node.kind() {
+            "identifier" | "type_identifier" => return Some(node),
+            _ => {
+                node = node
+                    .child_by_field_name("declarator")
+                    .or_else(|| node.named_child(0))?
+            }
+        }
+    }
+}
+
+/// For a struct, union or enum specifier with a body, pushes its tag and (for an enum)
+/// its enumerators to `names` and returns true.
+fn type_body_names(node: Node<'_>, src: &str, names: &mut Vec<String>) -> bool {
+    if !matches!(
+        node.kind(),
+        "struct_specifier" | "union_specifier" | "enum_specifier"
+    ) {
+        return false;
+    }
+    let Some(body) = node.child_by_field_name("body") else {
+        return false;
+    };
+    if let Some(tag) = node.child_by_field_name("name") {
+        names.push(syntax::text(tag, src).to_string());
+    }
+    if node.kind() == "enum_specifier" {
+        // Enumerators may stand inside preprocessor conditionals; keep source order.
+        let mut stack = vec![body];
+        while let Some(n) = stack.pop() {
+            match n.kind() {
+                "enumerator" => names.extend(
+                    n.child_by_field_name("name")
+                        .map(|id| syntax::text(id, src).to_string()),
+                ),
+                k if k == "enumerator_list" || k.starts_with("preproc_") => {
+                    let mut cursor = n.walk();
+                    let children: Vec<Node<'_>> = n.named_children(&mut cursor).collect();
+                    stack.extend(children.into_iter().rev());
+                }
+                _ => {}
+            }
+        }
+    }
+    true
 }
 
 /// The identifier at the bottom of a declarator or expression.

@@ -279,6 +279,45 @@ pub struct Macro {
     pub param_calls: Vec<usize>,
 }
 
+/// Longest [`Decl::text`] kept, in bytes (a cut text ends in `…`).
+pub const DECL_TEXT_CAP: usize = 1200;
+
+/// What kind of top-level declaration a [`Decl`] is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeclKind {
+    /// A struct, enum or union with a body, a C `typedef`, a Rust `type` alias.
+    Type,
+    /// A C declaration with the `const` qualifier; a Rust `const`.
+    Const,
+    /// Any other C file-scope variable (also `extern` ones); a Rust `static`.
+    Global,
+    /// A C `#define`; a Rust `macro_rules!`.
+    Macro,
+}
+
+/// A top-level declaration that is not a function definition: a struct/enum/union/typedef/type alias,
+/// a constant, a global variable or a `#define`. Specgen quotes the ones a function uses.
+///
+/// C declarations come from file scope, including preprocessor conditionals and
+/// `extern "C"` blocks; Rust ones from module level (nested `mod`s too), not from
+/// function bodies, `impl` or `trait` blocks. A C declaration whose type has a body
+/// (`struct s { .. } g;`) is one `Type` declaration naming both `s` and `g`.
+#[derive(Clone, Debug, Serialize)]
+pub struct Decl {
+    pub file: FileId,
+    /// The declared names (a C declaration can declare several: `typedef struct n {..} n_t;` gives `n`, `n_t`;
+    /// an enum also declares its enumerators).
+    pub names: Vec<String>,
+    pub kind: DeclKind,
+    /// The declaration itself, without the comments above it.
+    pub span: Span,
+    /// The declaration's text, capped at [`DECL_TEXT_CAP`] bytes on a char boundary with "…" appended when cut.
+    /// It starts at the comments directly above the declaration (for Rust, its doc
+    /// comments and attributes), so it may begin before `span`.
+    pub text: String,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
@@ -328,6 +367,8 @@ pub struct Program {
     pub structs: Vec<StructDecl>,
     pub prototypes: Vec<Prototype>,
     pub macros: Vec<Macro>,
+    /// Sorted by (file, span.start_byte).
+    pub decls: Vec<Decl>,
     /// Sorted by path, line, code.
     pub diagnostics: Vec<Diagnostic>,
 }

@@ -347,6 +347,7 @@ fn merge(
         program.structs.extend(facts.structs);
         program.prototypes.extend(facts.prototypes);
         program.macros.extend(facts.macros);
+        program.decls.extend(facts.decls);
     }
     let mut order: Vec<usize> = (0..functions.len()).collect();
     order.sort_by(|&a, &b| functions[a].id.cmp(&functions[b].id));
@@ -367,6 +368,7 @@ fn merge(
         ))
     });
     program.call_sites = calls;
+    program.decls.sort_by_key(|d| (d.file, d.span.start_byte));
     program.files = files;
     program
 }

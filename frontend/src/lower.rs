@@ -1,6 +1,9 @@
 //! What lowering one file (or one chunk of a large file) yields, before ids are assigned.
 
-use crate::ir::{CallSite, Diagnostic, FnIdx, Function, Macro, Prototype, StructDecl, UseDecl};
+use crate::ir::{
+    CallSite, DECL_TEXT_CAP, Decl, Diagnostic, FnIdx, Function, Macro, Prototype, StructDecl,
+    UseDecl,
+};
 
 /// The facts of one file or chunk. Call sites name their caller by its index in
 /// `functions`; [`crate::load`] renumbers both when it merges files.
@@ -12,6 +15,7 @@ pub(crate) struct FileFacts {
     pub structs: Vec<StructDecl>,
     pub prototypes: Vec<Prototype>,
     pub macros: Vec<Macro>,
+    pub decls: Vec<Decl>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -28,6 +32,23 @@ impl FileFacts {
         self.structs.append(&mut other.structs);
         self.prototypes.append(&mut other.prototypes);
         self.macros.append(&mut other.macros);
+        self.decls.append(&mut other.decls);
         self.diagnostics.append(&mut other.diagnostics);
     }
+}
+
+/// The text of a declaration, capped at [`DECL_TEXT_CAP`] bytes on a char boundary.
+pub(crate) fn decl_text(text: &str) -> String {
+    let text = text.trim_end();
+    if text.len() <= DECL_TEXT_CAP {
+        return text.to_string();
+    }
+    let mut end = DECL_TEXT_CAP;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let mut out = String::with_capacity(end + '…'.len_utf8());
+    out.push_str(&text[..end]);
+    out.push('…');
+    out
 }

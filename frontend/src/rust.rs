@@ -1,12 +1,12 @@
 //! Lowering of Rust syntax trees (tree-sitter-rust) to the IR: functions with their
-//! module path, impl and trait context, `use` declarations, struct fields and call
-//! sites, including calls written inside macro invocations.
+//! module path, impl and trait context, `use` declarations, struct fields, module-level
+//! declarations and call sites, including calls written inside macro invocations.
 
 use crate::ir::{
-    CallKind, CallSite, FileId, FnId, FnIdx, Function, Lang, Param, RustInfo, Signature, Span,
-    StructDecl, TypeHint, UseDecl,
+    CallKind, CallSite, Decl, DeclKind, FileId, FnId, FnIdx, Function, Lang, Param, RustInfo,
+    Signature, Span, StructDecl, TypeHint, UseDecl,
 };
-use crate::lower::FileFacts;
+use crate::lower::{FileFacts, decl_text};
 use crate::syntax::{self, MAX_SNIPPET, Stmt, clean_comment, fold, hash_hex};
 use std::collections::HashMap;
 use tree_sitter::Node;
@@ -55,6 +55,8 @@ struct Scope {
     in_cfg_test: bool,
     impl_bounds: Vec<(String, Vec<String>)>,
     parent_fn: Option<String>,
+    /// Inside a function body, however deep (a `mod` there drops `parent_fn`).
+    in_fn_body: bool,
 }
 
 struct Cx<'a> {
@@ -123,6 +125,7 @@ impl<'a> Cx<'a> {
                     body,
                     &inner(Scope {
                         module,
+                        in_fn_body: scope.in_fn_body,
                         ..Scope::default()
                     }),
                 );
@@ -141,6 +144,7 @@ impl<'a> Cx<'a> {
                         .map(|t| type_name(t, self.src)),
                     impl_bounds: generic_bounds(node, self.src),
                     parent_fn: scope.parent_fn.clone(),
+                    in_fn_body: scope.in_fn_body,
                     ..Scope::default()
                 };
                 push_children(work, body, &inner(s));
@@ -158,6 +162,7 @@ impl<'a> Cx<'a> {
                     in_trait_decl: true,
                     impl_bounds: generic_bounds(node, self.src),
                     parent_fn: scope.parent_fn.clone(),
+                    in_fn_body: scope.in_fn_body,
                     ..Scope::default()
                 };
                 push_children(work, body, &inner(s));
@@ -167,7 +172,16 @@ impl<'a> Cx<'a> {
                     self.use_tree(arg, &[], &scope.module);
                 }
             }
-            "struct_item" => self.struct_item(node, scope),
+            "struct_item" => {
+                self.decl(node, scope, trivia, DeclKind::Type);
+                self.struct_item(node, scope);
+            }
+            "enum_item" | "union_item" | "type_item" => {
+                self.decl(node, scope, trivia, DeclKind::Type)
+            }
+            "const_item" => self.decl(node, scope, trivia, DeclKind::Const),
+            "static_item" => self.decl(node, scope, trivia, DeclKind::Global),
+            "macro_definition" => self.decl(node, scope, trivia, DeclKind::Macro),
             "ERROR" | "declaration_list" => push_children(work, node, scope),
             _ => {}
         }
@@ -257,6 +271,7 @@ impl<'a> Cx<'a> {
                     Some(p) => format!("{p}::{name}"),
                     None => name.clone(),
                 }),
+                in_fn_body: true,
                 ..Scope::default()
             };
             self.body(idx, body, locals, scope, &nested_scope);
@@ -311,9 +326,7 @@ impl<'a> Cx<'a> {
                 "attribute_item" => {}
                 "line_comment" | "block_comment" => {
                     let t = self.text(c);
-                    let is_doc = (t.starts_with("///") && !t.starts_with("////"))
-                        || (t.starts_with("/**") && !t.starts_with("/***"));
-                    if !is_doc {
+                    if !is_doc_comment(t) {
                         break;
                     }
                     parts.push(clean_comment(t));
@@ -324,6 +337,31 @@ impl<'a> Cx<'a> {
         parts.reverse();
         let doc = parts.join("\n");
         (!doc.trim().is_empty()).then_some(doc)
+    }
+
+    /// Records a module-level declaration (not one in a function body, `impl` or
+    /// `trait`); its text starts at the doc comments and attributes above it.
+    fn decl(&mut self, node: Node<'_>, scope: &Scope, trivia: &[Node<'_>], kind: DeclKind) {
+        if scope.in_fn_body || scope.self_ty.is_some() || scope.trait_name.is_some() {
+            return;
+        }
+        let Some(name) = node.child_by_field_name("name") else {
+            return;
+        };
+        let mut start = node.start_byte();
+        for &c in trivia.iter().rev() {
+            if c.kind() != "attribute_item" && !is_doc_comment(self.text(c)) {
+                break;
+            }
+            start = c.start_byte();
+        }
+        self.facts.decls.push(Decl {
+            file: self.file,
+            names: vec![self.text(name).to_string()],
+            kind,
+            span: self.span(node),
+            text: decl_text(self.src.get(start..node.end_byte()).unwrap_or("")),
+        });
     }
 
     fn use_tree(&mut self, node: Node<'_>, prefix: &[String], module: &[String]) {
@@ -773,6 +811,12 @@ fn push_children<'t>(work: &mut Work<'t>, node: Node<'t>, scope: &Scope) {
             .rev()
             .map(|(c, t)| (c, scope.clone(), t)),
     );
+}
+
+/// `///` and `/** */` (not `////` or `/***`, which are plain comments).
+fn is_doc_comment(t: &str) -> bool {
+    (t.starts_with("///") && !t.starts_with("////"))
+        || (t.starts_with("/**") && !t.starts_with("/***"))
 }
 
 fn is_statement(kind: &str) -> bool {

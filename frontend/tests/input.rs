@@ -234,7 +234,7 @@ fn large_c_files_parse_the_same_in_chunks() {
     let mut src = String::new();
     for i in 0..400 {
         src.push_str(&format!(
-            "/* f{i} */\nint f{i}(int x) {{\n    return g{i}(x) + {i};\n}}\n\n"
+            "#define K{i} {i}\n/* t{i} */\nstatic const int t{i}[] = {{ K{i} }};\n/* f{i} */\nint f{i}(int x) {{\n    return g{i}(x) + {i};\n}}\n\n"
         ));
     }
     let whole = parse_source("big.c", &src);
@@ -255,8 +255,19 @@ fn large_c_files_parse_the_same_in_chunks() {
                 .iter()
                 .map(|c| (c.caller, c.name.clone(), c.span))
                 .collect::<Vec<_>>(),
+            p.decls
+                .iter()
+                .map(|d| (d.names.clone(), d.kind, d.span, d.text.clone()))
+                .collect::<Vec<_>>(),
         )
     };
     assert_eq!(key(&whole), key(&chunked));
     assert_eq!(chunked.functions.len(), 400);
+    assert_eq!(chunked.decls.len(), 800);
+    let last = &chunked.decls[799];
+    assert_eq!(last.text, "/* t399 */\nstatic const int t399[] = { K399 };");
+    assert_eq!(
+        chunked.text(last.file, last.span),
+        "static const int t399[] = { K399 };"
+    );
 }
