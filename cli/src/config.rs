@@ -12,6 +12,9 @@ pub struct Config {
     /// The model (`[llm]`); see the model layer's `LlmConfig`.
     #[serde(default)]
     pub llm: vouch_llm::LlmConfig,
+    /// Limits of spec generation (`[specgen]`).
+    #[serde(default)]
+    pub specgen: vouch_specgen::Options,
     /// Where the file was found, for messages.
     #[serde(skip)]
     pub path: Option<PathBuf>,

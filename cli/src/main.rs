@@ -6,6 +6,7 @@ mod cache;
 mod config;
 mod graph;
 mod model;
+mod specs;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -22,6 +23,8 @@ static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Exit code for usage and internal errors (DESIGN.md).
 const EXIT_ERROR: u8 = 2;
+/// Exit code for a partial result: a budget spent, the model unreachable, a stage skipped.
+const EXIT_PARTIAL: u8 = 3;
 
 #[derive(Parser)]
 #[command(
@@ -58,6 +61,21 @@ so a killed run resumes where it stopped and a second run on an unchanged tree m
 export/import move the recorded replies as one file, e.g. between CI jobs."
     )]
     Cache(cache::CacheArgs),
+    /// Write every function's specification from what its callers expect (stages 1-3)
+    #[command(
+        long_about = "Parse the tree, build the call graph, and write each function's specification top-down: \
+a function is specified from what its callers expect of it (their specs and the code around each call), never \
+from its own body, so the spec states the intent even where the body is wrong. Roots (main, public API, tests) \
+are specified from their name, signature, doc and the module docs.\n\n\
+Every model reply is recorded in ROOT/.vouch/vouch.db first: a killed run resumes where it stopped, and a second \
+run on an unchanged tree makes no model calls.\n\n\
+json (default): every function with its spec (summary, preconditions, postconditions, side effects, errors, \
+each clause with an optional formal fragment and the caller expectations it came from), or `unknown` with the \
+reason; every caller expectation per call site; the usage. md: the same for people.\n\n\
+Exit codes: 0 every function specified, 3 some are unknown (budget spent, model unreachable, unusable reply), \
+2 usage or internal error."
+    )]
+    Specs(specs::SpecsArgs),
     /// Check the model setup (an OpenAI-compatible endpoint or the local llama-server)
     Model(model::ModelArgs),
 }
@@ -118,6 +136,7 @@ fn main() -> ExitCode {
         Command::Graph(args) => run_graph(args),
         Command::Cache(args) => cache::run(args).map(|()| ExitCode::SUCCESS),
         Command::Model(args) => model::run(args).map(|()| ExitCode::SUCCESS),
+        Command::Specs(args) => specs::run(args),
     };
     match result {
         Ok(code) => code,

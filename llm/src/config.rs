@@ -65,7 +65,7 @@ impl Default for LlmConfig {
         LlmConfig {
             provider: Provider::Remote,
             local_model: LocalModel::SmolLm2,
-            local_context: 4096,
+            local_context: 8192,
             base_url: None,
             model: None,
             max_concurrency: 16,

@@ -161,7 +161,8 @@ impl LocalServer {
                 "-c",
                 &context.to_string(),
             ])
-            .args(["-t", &threads.to_string(), "--no-webui"])
+            // One slot with the whole context: vouch sends one request at a time to it.
+            .args(["-t", &threads.to_string(), "--parallel", "1", "--no-webui"])
             .stdin(Stdio::null())
             .stdout(Stdio::from(log_file.try_clone().map_err(|source| {
                 LocalError::Spawn {
@@ -304,6 +305,10 @@ pub async fn connect(
         )
         .await?;
         config.base_url = Some(started.base_url().to_string());
+        // The server answers one request at a time on this machine's cores; more in
+        // flight would only queue there and run into the client's timeout.
+        config.max_concurrency = 1;
+        config.timeout_secs = config.timeout_secs.max(600);
         config
             .model
             .get_or_insert_with(|| config.local_model.name().to_string());

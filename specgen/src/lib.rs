@@ -1,10 +1,23 @@
 //! Top-down specifications: what each function must do, derived from how its callers
 //! use it.
 //!
-//! Built so far: the formula language of the specs' formal fragments ([`formula`]),
-//! its parser and type checker, and the spec format ([`spec`]) with the validation of
-//! what a model drafts. Spec generation itself arrives with the rest of the specgen
-//! issue.
+//! - [`walk`]: the top-down walk over the call graph's units (SCCs), callers first,
+//!   streaming each spec as soon as it is written;
+//! - [`request`]: what goes into each request (never the body of a function being
+//!   specified), with deduplication, ranking and condensing of many callers'
+//!   expectations within the token budget;
+//! - [`expect`]: caller expectations per call site, with their provenance;
+//! - [`prompt`]: the versioned prompt templates under `specgen/prompts/`;
+//! - [`spec`]: the spec format and the validation of a model's draft;
+//! - [`formula`]: the formula language of the specs' formal fragments.
 
+pub mod expect;
 pub mod formula;
+pub mod prompt;
+pub mod request;
 pub mod spec;
+pub mod walk;
+
+pub use expect::Expectation;
+pub use spec::{Clause, Origin, Spec};
+pub use walk::{CallerExpectations, Cost, Event, FunctionSpec, Options, Outcome, Specgen};

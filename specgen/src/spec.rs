@@ -58,8 +58,17 @@ pub struct SpecDraft {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Origin {
-    /// Drawn from the expectations of `callers` callers, `quoted` of them quoted in full.
-    Callers { callers: usize, quoted: usize },
+    /// Drawn from the expectations of `callers` distinct callers at `sites` call sites:
+    /// `quoted` expectations quoted in full (after identical ones were merged),
+    /// `summarized` call sites condensed into short requirements, and `unread` call
+    /// sites left out because the token budget ran out.
+    Callers {
+        callers: usize,
+        sites: usize,
+        quoted: usize,
+        summarized: usize,
+        unread: usize,
+    },
     /// No caller in the tree: from the function's doc, name, signature and tests.
     Root,
 }
@@ -83,6 +92,24 @@ pub struct SpecDiagnostic {
     pub message: String,
 }
 
+/// A quoted caller expectation a clause can refer to (`from`), and the call sites that
+/// expect exactly that.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Provenance {
+    /// `e1`, `e2`, ...: the id the request gave it.
+    pub id: String,
+    pub sites: Vec<CallerSite>,
+}
+
+/// One call site in the program.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct CallerSite {
+    /// The caller's id.
+    pub caller: String,
+    pub file: String,
+    pub line: u32,
+}
+
 /// A function's specification as vouch keeps it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Spec {
@@ -96,6 +123,9 @@ pub struct Spec {
     pub side_effects: Vec<Clause>,
     pub errors: Vec<Clause>,
     pub confidence: f64,
+    /// The caller expectations the clauses' `from` refer to.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub provenance: Vec<Provenance>,
 }
 
 impl Spec {
@@ -179,6 +209,7 @@ impl Spec {
             side_effects,
             errors,
             confidence,
+            provenance: Vec::new(),
         };
         (spec, diags)
     }

@@ -46,7 +46,10 @@ fn valid_fragments_stay_and_invalid_ones_are_dropped_with_a_diagnostic() {
         "buf.c::append#0",
         Origin::Callers {
             callers: 1,
+            sites: 1,
             quoted: 1,
+            summarized: 0,
+            unread: 0,
         },
         draft,
         &env(),

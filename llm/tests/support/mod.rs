@@ -36,7 +36,12 @@ pub struct Shared {
     pub latency_ms: AtomicU64,
     /// Refuse every `json_schema` request (a server without structured output).
     pub refuse_schema_always: std::sync::atomic::AtomicBool,
+    /// Answers requests the script does not cover, from the request body.
+    pub responder: Mutex<Option<Responder>>,
 }
+
+/// A function from a request body to a reply's message content.
+pub type Responder = Arc<dyn Fn(&Value) -> String + Send + Sync>;
 
 pub struct TestServer {
     pub url: String,
@@ -76,6 +81,11 @@ impl TestServer {
 
     pub fn calls(&self) -> u64 {
         self.shared.calls.load(Ordering::SeqCst)
+    }
+
+    /// Answers every unscripted request with `f(body)`.
+    pub fn respond_with(&self, f: impl Fn(&Value) -> String + Send + Sync + 'static) {
+        *self.shared.responder.lock().expect("lock") = Some(Arc::new(f));
     }
 
     pub fn bodies(&self) -> Vec<Value> {
@@ -164,7 +174,12 @@ async fn chat(State(s): State<Arc<Shared>>, headers: HeaderMap, body: String) ->
             refuse()
         }
         Some(Reply::RefuseSchema) | None => {
-            axum::Json(completion(&default_content(&body))).into_response()
+            let responder = s.responder.lock().expect("lock").clone();
+            let content = match responder {
+                Some(f) => f(&body),
+                None => default_content(&body),
+            };
+            axum::Json(completion(&content)).into_response()
         }
     }
 }

@@ -1,0 +1,510 @@
+//! The top-down walk against a real HTTP server standing in for the model, recorded in
+//! the production run store and replayed from it.
+
+#[path = "../../llm/tests/support/mod.rs"]
+mod support;
+
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+use support::TestServer;
+use vouch_callgraph::{CallGraph, Callee};
+use vouch_frontend::{FnIdx, Program};
+use vouch_llm::{Cache, CacheMode, Client, LlmConfig, Store};
+use vouch_specgen::prompt::estimate_tokens;
+use vouch_specgen::{Event, Options, Origin, Outcome, Specgen};
+
+fn fixture() -> Program {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("test_data/walk_c");
+    vouch_frontend::load(&dir, &vouch_frontend::Options::default()).expect("fixture loads")
+}
+
+fn message(body: &Value, role: &str) -> String {
+    body["messages"]
+        .as_array()
+        .and_then(|m| m.iter().find(|m| m["role"] == role))
+        .and_then(|m| m["content"].as_str())
+        .unwrap_or("")
+        .to_string()
+}
+
+/// The JSON document at the end of a request's user message.
+fn data(body: &Value) -> Value {
+    let user = message(body, "user");
+    user.find("\n{")
+        .and_then(|i| serde_json::from_str(&user[i + 1..]).ok())
+        .unwrap_or(Value::Null)
+}
+
+fn kind(body: &Value) -> &'static str {
+    let user = message(body, "user");
+    if user.starts_with("Write the specification") {
+        "spec"
+    } else if user.starts_with("Say what") {
+        "expect"
+    } else if user.starts_with("Condense") {
+        "reduce"
+    } else {
+        "other"
+    }
+}
+
+/// A deterministic stand-in for the model: answers each request from its data.
+fn scripted(body: &Value) -> String {
+    let d = data(body);
+    match kind(body) {
+        "spec" => {
+            let specs: Vec<Value> = d["functions"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|f| {
+                    let from: Vec<Value> = f["expectations"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .map(|e| e["id"].clone())
+                        .collect();
+                    json!({
+                        "function": f["id"],
+                        "summary": format!("spec of {}", f["name"].as_str().unwrap_or("")),
+                        "preconditions": [{"text": "what the callers establish holds", "from": from}],
+                        "postconditions": [{"text": "returns what the callers use"}],
+                        "confidence": 0.5
+                    })
+                })
+                .collect();
+            json!({ "specs": specs }).to_string()
+        }
+        "expect" => {
+            let calls: Vec<Value> = d["calls"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|c| {
+                    json!({
+                        "call": c["id"],
+                        "established": [{"text": format!("guarded before {}", c["statement"].as_str().unwrap_or("")), "code": c["statement"]}],
+                        "relies_on": [format!("uses the result of {}", c["callee"].as_str().unwrap_or(""))],
+                    })
+                })
+                .collect();
+            json!({ "calls": calls }).to_string()
+        }
+        "reduce" => {
+            let n = d["expectations"].as_array().map_or(0, Vec::len);
+            json!({"requirements": [{"text": format!("{n} callers check the length first"), "count": n}]}).to_string()
+        }
+        _ => "{}".into(),
+    }
+}
+
+fn client(url: &str, cache: Cache) -> Arc<Client> {
+    let config = LlmConfig {
+        base_url: Some(url.to_string()),
+        model: Some("test-model".into()),
+        max_retries: 1,
+        timeout_secs: 10,
+        ..LlmConfig::default()
+    };
+    Arc::new(Client::new(config, None, cache).expect("client"))
+}
+
+/// Runs the walk and returns the events in the order they came.
+async fn walk(
+    program: &Arc<Program>,
+    graph: &Arc<CallGraph>,
+    client: Arc<Client>,
+    options: Options,
+) -> Vec<Event> {
+    let specgen = Specgen::new(program.clone(), graph.clone(), client, options);
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let run = specgen.run(None, tx);
+    let collect = async {
+        let mut events = Vec::new();
+        while let Some(e) = rx.recv().await {
+            events.push(e);
+        }
+        events
+    };
+    tokio::join!(run, collect).1
+}
+
+fn specs(events: &[Event]) -> Vec<&vouch_specgen::FunctionSpec> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Spec(s) => Some(&**s),
+            Event::Expectations(_) => None,
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn walk_is_top_down_replays_and_never_shows_a_body() {
+    let server = TestServer::start().await;
+    server.respond_with(scripted);
+    server
+        .shared
+        .latency_ms
+        .store(3, std::sync::atomic::Ordering::SeqCst);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("vouch.db");
+    let program = Arc::new(fixture());
+    let graph = Arc::new(CallGraph::build(&program));
+    let id = |name: &str| -> String {
+        program
+            .functions
+            .iter()
+            .find(|f| f.name == name)
+            .map(|f| f.id.to_string())
+            .expect(name)
+    };
+
+    let recorded = client(
+        &server.url,
+        Cache::new(Some(Store::open(&db).expect("store")), CacheMode::ReadWrite),
+    );
+    let events = walk(&program, &graph, recorded.clone(), Options::default()).await;
+    let first = specs(&events);
+    assert_eq!(
+        first.len(),
+        program.functions.len(),
+        "every function gets one outcome"
+    );
+    for s in &first {
+        assert!(
+            matches!(s.outcome, Outcome::Spec(_)),
+            "{}: {:?}",
+            s.id,
+            s.outcome
+        );
+    }
+
+    // Callers before callees: every edge between units points forward in the stream.
+    let pos: HashMap<FnIdx, usize> = first
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.function, i))
+        .collect();
+    for e in &graph.edges {
+        if let Callee::Function(t) = e.callee
+            && graph.scc_of[e.caller.0 as usize] != graph.scc_of[t.0 as usize]
+        {
+            assert!(
+                pos[&e.caller] < pos[&t],
+                "{} came before its caller {}",
+                program.function(t).id,
+                program.function(e.caller).id
+            );
+        }
+    }
+
+    let store = Store::open(&db).expect("store");
+    let spec_requests = store
+        .requests(&vouch_specgen::prompt::Template::Spec.id())
+        .expect("requests");
+    assert!(!spec_requests.is_empty());
+    // The recursive unit (factor, term, expr) is specified in one request.
+    let names_in = |r: &Value| -> Vec<String> {
+        let body = json!({"messages": r["messages"]});
+        data(&body)["functions"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|f| f["name"].as_str().map(str::to_string))
+            .collect()
+    };
+    let unit: Vec<Vec<String>> = spec_requests
+        .iter()
+        .map(names_in)
+        .filter(|n| n.contains(&"expr".to_string()))
+        .collect();
+    assert_eq!(unit.len(), 1, "one request for the recursive unit");
+    let mut got = unit[0].clone();
+    got.sort();
+    assert_eq!(got, ["expr", "factor", "term"]);
+    let unit_system = spec_requests
+        .iter()
+        .find(|r| names_in(r).contains(&"expr".to_string()))
+        .and_then(|r| r["messages"][0]["content"].as_str().map(str::to_string))
+        .unwrap_or_default();
+    assert!(
+        unit_system.contains("recursive unit"),
+        "the cycle prompt is used"
+    );
+
+    // No spec request contains a line of the body of a function it specifies.
+    for r in &spec_requests {
+        let text = r["messages"].to_string();
+        for name in names_in(r) {
+            let f = program
+                .functions
+                .iter()
+                .find(|f| f.name == name)
+                .expect("function");
+            let body = program.text(f.file, f.body.expect("body"));
+            for line in body.lines().map(str::trim).filter(|l| l.len() >= 12) {
+                let quoted = serde_json::to_string(line).expect("json");
+                assert!(
+                    !text.contains(quoted.trim_matches('"')),
+                    "the request specifying {name} quotes its body: {line}"
+                );
+            }
+        }
+        assert!(
+            !r["messages"][0]["content"]
+                .as_str()
+                .unwrap_or("")
+                .contains("ignore all previous")
+        );
+    }
+
+    // Provenance: read_number's one caller is factor, at the line of the call.
+    let read_number = first
+        .iter()
+        .find(|s| s.id == id("read_number"))
+        .expect("read_number");
+    let Outcome::Spec(spec) = &read_number.outcome else {
+        panic!("no spec")
+    };
+    assert_eq!(
+        spec.origin,
+        Origin::Callers {
+            callers: 1,
+            sites: 1,
+            quoted: 1,
+            summarized: 0,
+            unread: 0
+        }
+    );
+    assert_eq!(spec.provenance.len(), 1);
+    assert_eq!(spec.provenance[0].sites[0].caller, id("factor"));
+    assert_eq!(spec.provenance[0].sites[0].file, "parse.c");
+    assert_eq!(spec.provenance[0].sites[0].line, 19);
+    assert_eq!(spec.preconditions[0].from, [spec.provenance[0].id.clone()]);
+    // main is a root; calc_eval is specified from main's expectations.
+    let main = first.iter().find(|s| s.id == id("main")).expect("main");
+    assert!(matches!(&main.outcome, Outcome::Spec(s) if s.origin == Origin::Root));
+    // The guard main quoted is checked against main's body and kept.
+    let expectations: Vec<&vouch_specgen::CallerExpectations> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Expectations(x) => Some(&**x),
+            Event::Spec(_) => None,
+        })
+        .collect();
+    let from_main = expectations
+        .iter()
+        .find(|x| x.id == id("main"))
+        .expect("main's expectations");
+    assert_eq!(from_main.expectations.len(), 1);
+    assert_eq!(from_main.expectations[0].callee, id("calc_eval"));
+    assert!(
+        from_main.expectations[0].established[0]
+            .code
+            .contains("calc_eval(argv[1], &v)")
+    );
+    let calls_made = server.calls();
+    assert!(calls_made >= 9, "{calls_made} calls");
+    let answers = recorded.usage().total.calls + recorded.usage().total.cache_hits;
+
+    // Replay: the same outcomes from the store alone, with the model gone.
+    let replayed = client(
+        "http://127.0.0.1:9/v1",
+        Cache::new(Some(Store::open(&db).expect("store")), CacheMode::Replay),
+    );
+    let again = walk(&program, &graph, replayed.clone(), Options::default()).await;
+    let mut a: Vec<String> = first
+        .iter()
+        .map(|s| serde_json::to_string(&(&s.id, &s.outcome)).expect("json"))
+        .collect();
+    let mut b: Vec<String> = specs(&again)
+        .iter()
+        .map(|s| serde_json::to_string(&(&s.id, &s.outcome)).expect("json"))
+        .collect();
+    a.sort();
+    b.sort();
+    assert_eq!(a, b);
+    let usage = replayed.usage().total;
+    assert_eq!(usage.calls, 0);
+    assert_eq!(
+        usage.cache_hits,
+        answers,
+        "{:?} vs {:?}",
+        replayed.usage(),
+        recorded.usage()
+    );
+    assert_eq!(server.calls(), calls_made, "nothing reached the server");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_hundred_callers_stay_within_the_token_budget() {
+    let mut src = String::from(
+        "struct buf { char *data; int len; };\n\nint target(struct buf *b, int n) { return b->len - n; }\n\n",
+    );
+    for k in 0..200 {
+        src.push_str(&format!(
+            "int caller_{k}(struct buf *b) {{\n    if (b->len < {k})\n        return -1;\n    return target(b, {k});\n}}\n\n"
+        ));
+    }
+    let program = Arc::new(vouch_frontend::parse_source("many.c", &src));
+    let graph = Arc::new(CallGraph::build(&program));
+    let server = TestServer::start().await;
+    server.respond_with(scripted);
+    let options = Options {
+        max_prompt_tokens: 3000,
+        max_reduce_calls: 3,
+        ..Options::default()
+    };
+    let events = walk(
+        &program,
+        &graph,
+        client(&server.url, Cache::new(None, CacheMode::Off)),
+        options,
+    )
+    .await;
+    let target = specs(&events)
+        .into_iter()
+        .find(|s| s.id.contains("::target#"))
+        .expect("target's spec");
+    let Outcome::Spec(spec) = &target.outcome else {
+        panic!("{:?}", target.outcome)
+    };
+    let Origin::Callers {
+        callers,
+        sites,
+        quoted,
+        summarized,
+        unread,
+    } = spec.origin
+    else {
+        panic!("{:?}", spec.origin)
+    };
+    assert_eq!((callers, sites), (200, 200));
+    assert!(quoted >= 1 && summarized >= 1, "{:?}", spec.origin);
+    assert_eq!(
+        quoted + summarized + unread,
+        200,
+        "every caller is quoted, condensed or counted as unread"
+    );
+    let bodies = server.bodies();
+    let size =
+        |b: &Value| estimate_tokens(&message(b, "system")) + estimate_tokens(&message(b, "user"));
+    let reduces: Vec<&Value> = bodies.iter().filter(|b| kind(b) == "reduce").collect();
+    assert!(
+        !reduces.is_empty() && reduces.len() <= 3,
+        "{} condensing requests",
+        reduces.len()
+    );
+    let spec_request = bodies
+        .iter()
+        .find(|b| kind(b) == "spec" && data(b)["functions"][0]["name"] == "target")
+        .expect("target's spec request");
+    for b in reduces.iter().copied().chain([spec_request]) {
+        assert!(
+            size(b) <= 3000,
+            "a request of {} tokens is over the budget",
+            size(b)
+        );
+    }
+    assert!(
+        data(spec_request)["functions"][0]["other_callers_require"][0]["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("callers check the length first")),
+        "the condensed requirements are in the request"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_drafts_are_kept_to_what_is_valid_and_garbage_is_unknown() {
+    let program = Arc::new(fixture());
+    let graph = Arc::new(CallGraph::build(&program));
+    let server = TestServer::start().await;
+    server.respond_with(|body: &Value| {
+        let d = data(body);
+        if kind(body) == "spec" && d["functions"][0]["name"] == "accept" {
+            return "I am sorry, I cannot do that.".into();
+        }
+        if kind(body) == "spec" && d["functions"][0]["name"] == "read_number" {
+            return json!({"specs": [{
+                "function": d["functions"][0]["id"],
+                "summary": "Reads a number.",
+                "preconditions": [
+                    {"text": "c is valid", "formal": "c != null && len(", "from": ["e1", "e99"]},
+                    {"text": "the cursor is in bounds", "formal": "c->pos <= c->len"},
+                    {"text": "no such name", "formal": "nosuch > 0"}
+                ],
+                "postconditions": [{"text": "non-negative", "formal": "result >= 0"}],
+                "confidence": 3.5
+            }]})
+            .to_string();
+        }
+        scripted(body)
+    });
+    let events = walk(
+        &program,
+        &graph,
+        client(&server.url, Cache::new(None, CacheMode::Off)),
+        Options::default(),
+    )
+    .await;
+    let by_name = |name: &str| {
+        let id = program
+            .functions
+            .iter()
+            .find(|f| f.name == name)
+            .map(|f| f.id.to_string())
+            .expect(name);
+        specs(&events)
+            .into_iter()
+            .find(|s| s.id == id)
+            .cloned()
+            .expect("outcome")
+    };
+    let accept = by_name("accept");
+    match &accept.outcome {
+        Outcome::Unknown { reason } => assert!(reason.contains("could not be used"), "{reason}"),
+        other => panic!("garbage became {other:?}"),
+    }
+    // accept's callee is still specified, from the callers that answered.
+    assert!(matches!(by_name("peek").outcome, Outcome::Spec(_)));
+    let rn = by_name("read_number");
+    let Outcome::Spec(spec) = &rn.outcome else {
+        panic!("{:?}", rn.outcome)
+    };
+    assert_eq!(
+        spec.preconditions.len(),
+        3,
+        "clauses with bad fragments stay"
+    );
+    assert_eq!(spec.preconditions[0].formal, None);
+    assert_eq!(
+        spec.preconditions[0].from,
+        ["e1"],
+        "unknown expectation ids are dropped"
+    );
+    assert_eq!(
+        spec.preconditions[1].formal.as_deref(),
+        Some("c->pos <= c->len")
+    );
+    assert_eq!(spec.preconditions[2].formal, None);
+    assert_eq!(
+        spec.postconditions[0].formal.as_deref(),
+        Some("result >= 0")
+    );
+    assert_eq!(spec.confidence, 1.0);
+    assert!(
+        rn.diagnostics.iter().any(|d| d.contains("nosuch")),
+        "{:?}",
+        rn.diagnostics
+    );
+    assert!(
+        rn.diagnostics
+            .iter()
+            .any(|d| d.contains("formal fragment dropped")),
+        "{:?}",
+        rn.diagnostics
+    );
+}
