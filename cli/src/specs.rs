@@ -63,9 +63,12 @@ pub struct ModelFlags {
     /// Stop making model calls after this many (the run ends as partial)
     #[arg(long, value_name = "N")]
     max_calls: Option<u64>,
-    /// Requests in flight at once [default: llm.max_concurrency, 16]
+    /// Requests in flight at once [default: llm.max_concurrency, 16; 1 with --provider local]
     #[arg(long, value_name = "N")]
     max_concurrency: Option<usize>,
+    /// Longest reply asked of the model, in tokens [default: llm.max_reply_tokens, 2048]
+    #[arg(long, value_name = "TOKENS")]
+    max_reply_tokens: Option<u32>,
 }
 
 impl ModelFlags {
@@ -94,6 +97,9 @@ impl ModelFlags {
         }
         if let Some(n) = self.max_concurrency {
             config.max_concurrency = n;
+        }
+        if let Some(n) = self.max_reply_tokens {
+            config.max_reply_tokens = n;
         }
         config
     }
@@ -236,7 +242,11 @@ fn select(program: &Program, names: &[String]) -> Result<Option<Vec<FnIdx>>> {
             let near: Vec<&str> = program
                 .functions
                 .iter()
-                .filter(|f| f.name.contains(name.as_str()) || name.contains(f.name.as_str()))
+                .filter(|f| {
+                    f.name.contains(name.as_str())
+                        || name.contains(f.name.as_str())
+                        || edit_distance(&f.name, name) <= 2
+                })
                 .map(|f| f.qualified_name.as_str())
                 .take(5)
                 .collect();
@@ -255,6 +265,22 @@ fn select(program: &Program, names: &[String]) -> Result<Option<Vec<FnIdx>>> {
     out.sort();
     out.dedup();
     Ok(Some(out))
+}
+
+/// Levenshtein distance, for "did you mean".
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
 }
 
 fn progress(total: u64, quiet: bool) -> indicatif::ProgressBar {

@@ -11,9 +11,11 @@ use serde::{Deserialize, Serialize};
 )]
 pub struct Guarded {
     /// The fact, in plain language.
+    #[schemars(length(max = 200))]
     pub text: String,
     /// The guarding code, quoted exactly from the caller's body.
     #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[schemars(length(max = 200))]
     pub code: String,
 }
 
@@ -21,15 +23,19 @@ pub struct Guarded {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct CallDraft {
     /// The call's id from the request (`c1`, `c2`, ...).
+    #[schemars(length(max = 8))]
     pub call: String,
     /// What the caller has made true before the call.
     #[serde(default)]
+    #[schemars(length(max = 4))]
     pub established: Vec<Guarded>,
     /// What the caller does with the result or relies on after the call.
     #[serde(default)]
+    #[schemars(length(max = 4), inner(length(max = 200)))]
     pub relies_on: Vec<String>,
     /// Error values or outcomes the caller checks for after the call, and what it does then.
     #[serde(default)]
+    #[schemars(length(max = 4), inner(length(max = 200)))]
     pub handles_errors: Vec<String>,
 }
 
@@ -37,6 +43,7 @@ pub struct CallDraft {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ExpectReply {
     /// One entry per call of the request.
+    #[schemars(length(max = 32))]
     pub calls: Vec<CallDraft>,
 }
 

@@ -47,6 +47,7 @@ fn is_zero(n: &usize) -> bool {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct Requirement {
     /// The requirement in plain language.
+    #[schemars(length(max = 300))]
     pub text: String,
     /// How many of the listed expectations state it.
     #[serde(default)]
@@ -56,6 +57,7 @@ pub struct Requirement {
 /// The reply to a reduce request.
 #[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct ReduceReply {
+    #[schemars(length(max = 8))]
     pub requirements: Vec<Requirement>,
 }
 

@@ -22,13 +22,16 @@ pub const MAX_CLAUSES: usize = 24;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Clause {
     /// The requirement in plain language.
+    #[schemars(length(max = 300))]
     pub text: String,
     /// The same requirement in the formula language, when it can be stated formally.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 200))]
     pub formal: Option<String>,
     /// The callers (by the ids given in the request) whose use of the function this
     /// clause comes from.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 8), inner(length(max = 12)))]
     pub from: Vec<String>,
 }
 
@@ -36,18 +39,23 @@ pub struct Clause {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct SpecDraft {
     /// One or two sentences: what the function is for, as its callers use it.
+    #[schemars(length(max = 400))]
     pub summary: String,
     /// What must hold when the function is called.
     #[serde(default)]
+    #[schemars(length(max = 6))]
     pub preconditions: Vec<Clause>,
     /// What holds when it returns normally.
     #[serde(default)]
+    #[schemars(length(max = 6))]
     pub postconditions: Vec<Clause>,
     /// What it changes besides its result (memory, globals, files, ownership).
     #[serde(default)]
+    #[schemars(length(max = 6))]
     pub side_effects: Vec<Clause>,
     /// How it reports failure, and what holds then.
     #[serde(default)]
+    #[schemars(length(max = 6))]
     pub errors: Vec<Clause>,
     /// How sure the writer is, from 0 to 1.
     #[serde(default)]
@@ -163,6 +171,10 @@ impl Spec {
                 c.text = cap(c.text.trim());
                 if c.text.is_empty() {
                     note("a clause without text is dropped".into());
+                    continue;
+                }
+                if kept.iter().any(|k: &Clause| k.text == c.text) {
+                    note("a repeated clause is dropped".into());
                     continue;
                 }
                 if let Some(f) = c

@@ -115,6 +115,7 @@ pub enum Event {
 #[derive(Clone, Debug, Deserialize, JsonSchema)]
 pub struct FunctionDraft {
     /// The function's id, as given in the request.
+    #[schemars(length(max = 300))]
     pub function: String,
     #[serde(flatten)]
     pub spec: SpecDraft,
@@ -124,6 +125,7 @@ pub struct FunctionDraft {
 #[derive(Clone, Debug, Deserialize, JsonSchema)]
 pub struct SpecReply {
     /// One entry per function of the request.
+    #[schemars(length(max = 64))]
     pub specs: Vec<FunctionDraft>,
 }
 
@@ -439,7 +441,9 @@ async fn specify(ctx: &Ctx, inputs: Vec<(FnIdx, Incoming)>) -> Vec<FunctionSpec>
     let mut prepared = Vec::new();
     let mut next_id = 1;
     let mut extra_usage: Vec<Usage> = Vec::new();
-    for (i, (f, inc)) in asked.into_iter().enumerate() {
+    for (i, (f, mut inc)) in asked.into_iter().enumerate() {
+        // Callers finish in any order; the request must not depend on it.
+        inc.sort_by(|(a, _), (b, _)| (&a.caller, a.site).cmp(&(&b.caller, b.site)));
         let callers = {
             let mut c: Vec<&str> = inc.iter().map(|(e, _)| e.caller.as_str()).collect();
             c.sort_unstable();

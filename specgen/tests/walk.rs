@@ -4,7 +4,10 @@
 #[path = "../../llm/tests/support/mod.rs"]
 mod support;
 
+mod stand_in;
+
 use serde_json::{Value, json};
+use stand_in::{data, kind, message, scripted};
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
@@ -18,86 +21,6 @@ use vouch_specgen::{Event, Options, Origin, Outcome, Specgen};
 fn fixture() -> Program {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("test_data/walk_c");
     vouch_frontend::load(&dir, &vouch_frontend::Options::default()).expect("fixture loads")
-}
-
-fn message(body: &Value, role: &str) -> String {
-    body["messages"]
-        .as_array()
-        .and_then(|m| m.iter().find(|m| m["role"] == role))
-        .and_then(|m| m["content"].as_str())
-        .unwrap_or("")
-        .to_string()
-}
-
-/// The JSON document at the end of a request's user message.
-fn data(body: &Value) -> Value {
-    let user = message(body, "user");
-    user.find("\n{")
-        .and_then(|i| serde_json::from_str(&user[i + 1..]).ok())
-        .unwrap_or(Value::Null)
-}
-
-fn kind(body: &Value) -> &'static str {
-    let user = message(body, "user");
-    if user.starts_with("Write the specification") {
-        "spec"
-    } else if user.starts_with("Say what") {
-        "expect"
-    } else if user.starts_with("Condense") {
-        "reduce"
-    } else {
-        "other"
-    }
-}
-
-/// A deterministic stand-in for the model: answers each request from its data.
-fn scripted(body: &Value) -> String {
-    let d = data(body);
-    match kind(body) {
-        "spec" => {
-            let specs: Vec<Value> = d["functions"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|f| {
-                    let from: Vec<Value> = f["expectations"]
-                        .as_array()
-                        .into_iter()
-                        .flatten()
-                        .map(|e| e["id"].clone())
-                        .collect();
-                    json!({
-                        "function": f["id"],
-                        "summary": format!("spec of {}", f["name"].as_str().unwrap_or("")),
-                        "preconditions": [{"text": "what the callers establish holds", "from": from}],
-                        "postconditions": [{"text": "returns what the callers use"}],
-                        "confidence": 0.5
-                    })
-                })
-                .collect();
-            json!({ "specs": specs }).to_string()
-        }
-        "expect" => {
-            let calls: Vec<Value> = d["calls"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|c| {
-                    json!({
-                        "call": c["id"],
-                        "established": [{"text": format!("guarded before {}", c["statement"].as_str().unwrap_or("")), "code": c["statement"]}],
-                        "relies_on": [format!("uses the result of {}", c["callee"].as_str().unwrap_or(""))],
-                    })
-                })
-                .collect();
-            json!({ "calls": calls }).to_string()
-        }
-        "reduce" => {
-            let n = d["expectations"].as_array().map_or(0, Vec::len);
-            json!({"requirements": [{"text": format!("{n} callers check the length first"), "count": n}]}).to_string()
-        }
-        _ => "{}".into(),
-    }
 }
 
 fn client(url: &str, cache: Cache) -> Arc<Client> {
@@ -260,6 +183,25 @@ async fn walk_is_top_down_replays_and_never_shows_a_body() {
                 .contains("ignore all previous")
         );
     }
+
+    // Instruction-like text in quoted code or docs stays data: only in the user
+    // message's JSON, never in the system message.
+    let digit = spec_requests
+        .iter()
+        .find(|r| names_in(r).contains(&"lex_digit_value".to_string()))
+        .expect("lex_digit_value's spec request");
+    assert!(
+        !digit["messages"][0]["content"]
+            .as_str()
+            .unwrap_or("")
+            .contains("SYSTEM OVERRIDE")
+    );
+    let json = data(&json!({"messages": digit["messages"]}));
+    assert!(
+        json["functions"][0]["doc"]
+            .as_str()
+            .is_some_and(|d| d.contains("SYSTEM OVERRIDE"))
+    );
 
     // Provenance: read_number's one caller is factor, at the line of the call.
     let read_number = first
