@@ -162,6 +162,11 @@ impl Client {
         &self.model
     }
 
+    /// Requests in flight at once, at most.
+    pub fn max_concurrency(&self) -> usize {
+        self.config.max_concurrency.max(1)
+    }
+
     pub fn cache(&self) -> &Cache {
         &self.cache
     }

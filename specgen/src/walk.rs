@@ -245,10 +245,21 @@ impl Specgen {
             let handle = tasks.spawn(async move { unit(ctx, inputs, events).await });
             unit_of_task.insert(handle.id(), u);
         };
-        for u in (0..n).filter(|&u| needed[u] && pending[u] == 0) {
-            spawn(u, &mut tasks, &mut incoming, &mut unit_of_task);
-        }
-        while let Some(done) = tasks.join_next_with_id().await {
+        // Ready units wait here, so that a tree with thousands of roots does not build
+        // thousands of requests at once: a few more units run than requests can be in
+        // flight, so that the next request is ready when one ends.
+        let in_flight = self.ctx.client.max_concurrency().saturating_mul(2).max(2);
+        let mut ready: std::collections::VecDeque<usize> =
+            (0..n).filter(|&u| needed[u] && pending[u] == 0).collect();
+        loop {
+            while tasks.len() < in_flight
+                && let Some(u) = ready.pop_front()
+            {
+                spawn(u, &mut tasks, &mut incoming, &mut unit_of_task);
+            }
+            let Some(done) = tasks.join_next_with_id().await else {
+                break;
+            };
             let (id, produced) = match done {
                 Ok((id, produced)) => (id, produced),
                 Err(e) => {
@@ -282,7 +293,7 @@ impl Specgen {
             for &b in &callee_units[u] {
                 pending[b as usize] -= 1;
                 if pending[b as usize] == 0 {
-                    spawn(b as usize, &mut tasks, &mut incoming, &mut unit_of_task);
+                    ready.push_back(b as usize);
                 }
             }
         }

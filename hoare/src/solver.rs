@@ -1,0 +1,507 @@
+//! vouch's own solver type over Z3: the formula language lowered with machine types,
+//! and the three questions Z3 decides (DESIGN.md, "What Z3 decides"):
+//!
+//! 1. does an implication hold whose sides are formal ([`Solver::implies`])? A proof,
+//!    or a counterexample model;
+//! 2. can a proposed counterexample occur under the function's formal preconditions
+//!    ([`Solver::admits`])? If not, it is rejected, not reported;
+//! 3. are a spec's formal preconditions satisfiable at all ([`Solver::satisfiable`])?
+//!    If not, the spec is vacuous.
+//!
+//! Lowering: integers are mathematical integers with their machine type's range as a
+//! fact (an `int` parameter is in [-2^31, 2^31-1]); C's `/` and `%` truncate toward
+//! zero as in C and Rust. Pointers, slices and strings are integer addresses (`null` is
+//! 0) with a length `len(p) >= 0`, their elements and struct fields uninterpreted
+//! functions of the address. `old(e)` reads every name in `e` at entry (`old!x`).
+//! Every query has a time limit; a timeout is `Unknown`, never a pass.
+//!
+//! Z3's types never leave this module: the API speaks in formula expressions and
+//! plain values.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use vouch_specgen::formula::{BinOp, Env, Expr, ExprKind, IntTy, Ty};
+use z3::ast::{Ast, Bool, Dynamic, Int};
+use z3::{FuncDecl, Params, SatResult, Sort};
+
+/// What Z3 decided about one question.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Decision {
+    /// Shown: the implication holds, the formulas are satisfiable, the example is admitted.
+    Holds {
+        /// A model, when the question was satisfiability.
+        model: Model,
+    },
+    /// Shown not to: for an implication, a counterexample.
+    Fails { model: Model },
+    /// Z3 could not decide (time limit, or a formula outside what it decides).
+    Unknown { reason: String },
+}
+
+/// Values of the names in a model, by name (`x`, `len(p)`, `old!x`), as decimal text.
+pub type Model = BTreeMap<String, String>;
+
+/// A formula that could not be lowered.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("cannot lower `{formula}` to the solver: {reason}")]
+pub struct LowerError {
+    pub formula: String,
+    pub reason: String,
+}
+
+/// The solver: a time limit per query, and where queries are dumped (`--dump-smt`).
+#[derive(Clone, Debug)]
+pub struct Solver {
+    pub timeout_ms: u32,
+    pub dump_dir: Option<PathBuf>,
+}
+
+impl Default for Solver {
+    fn default() -> Solver {
+        Solver {
+            timeout_ms: 5000,
+            dump_dir: None,
+        }
+    }
+}
+
+impl Solver {
+    /// Do `assumptions` imply `goal`? `Holds` is a proof; `Fails` carries a model of
+    /// the assumptions where the goal is false.
+    pub fn implies(&self, env: &Env, assumptions: &[&Expr], goal: &Expr, label: &str) -> Decision {
+        self.run(
+            label,
+            |l| {
+                let mut facts = Vec::new();
+                for a in assumptions {
+                    facts.push(l.boolean(a)?);
+                }
+                let g = l.boolean(goal)?;
+                facts.push(g.not());
+                Ok(facts)
+            },
+            env,
+        )
+        .map(|r| match r {
+            // The negated goal is unsatisfiable: the implication holds.
+            Outcome::Unsat => Decision::Holds {
+                model: Model::new(),
+            },
+            Outcome::Sat(model) => Decision::Fails { model },
+            Outcome::Unknown(reason) => Decision::Unknown { reason },
+        })
+        .unwrap_or_else(|e| Decision::Unknown {
+            reason: e.to_string(),
+        })
+    }
+
+    /// Are `formulas` satisfiable together? `Holds` carries a model, `Fails` means
+    /// they contradict each other (for a spec's preconditions: it is vacuous).
+    pub fn satisfiable(&self, env: &Env, formulas: &[&Expr], label: &str) -> Decision {
+        self.run(
+            label,
+            |l| formulas.iter().map(|f| l.boolean(f)).collect(),
+            env,
+        )
+        .map(|r| match r {
+            Outcome::Sat(model) => Decision::Holds { model },
+            Outcome::Unsat => Decision::Fails {
+                model: Model::new(),
+            },
+            Outcome::Unknown(reason) => Decision::Unknown { reason },
+        })
+        .unwrap_or_else(|e| Decision::Unknown {
+            reason: e.to_string(),
+        })
+    }
+
+    /// Can the parameter values of a proposed counterexample occur when the
+    /// `preconditions` hold? `Fails` means no valid caller can produce them.
+    pub fn admits(
+        &self,
+        env: &Env,
+        preconditions: &[&Expr],
+        values: &[(String, i128)],
+        label: &str,
+    ) -> Decision {
+        self.run(
+            label,
+            |l| {
+                let mut facts: Vec<Bool> = preconditions
+                    .iter()
+                    .map(|p| l.boolean(p))
+                    .collect::<Result<_, _>>()?;
+                for (name, v) in values {
+                    let var = l.int_var(name)?;
+                    facts.push(var.eq(int(*v)));
+                }
+                Ok(facts)
+            },
+            env,
+        )
+        .map(|r| match r {
+            Outcome::Sat(model) => Decision::Holds { model },
+            Outcome::Unsat => Decision::Fails {
+                model: Model::new(),
+            },
+            Outcome::Unknown(reason) => Decision::Unknown { reason },
+        })
+        .unwrap_or_else(|e| Decision::Unknown {
+            reason: e.to_string(),
+        })
+    }
+
+    fn run(
+        &self,
+        label: &str,
+        build: impl FnOnce(&mut Lowering) -> Result<Vec<Bool>, LowerError>,
+        env: &Env,
+    ) -> Result<Outcome, LowerError> {
+        let mut l = Lowering::new(env);
+        let facts = build(&mut l)?;
+        let solver = z3::Solver::new();
+        let mut params = Params::new();
+        params.set_u32("timeout", self.timeout_ms);
+        solver.set_params(&params);
+        for f in l.side_facts.iter().chain(&facts) {
+            solver.assert(f);
+        }
+        if let Some(dir) = &self.dump_dir {
+            dump(dir, label, &solver.to_smt2());
+        }
+        Ok(match solver.check() {
+            SatResult::Unsat => Outcome::Unsat,
+            SatResult::Sat => {
+                Outcome::Sat(solver.get_model().map(|m| l.model(&m)).unwrap_or_default())
+            }
+            SatResult::Unknown => Outcome::Unknown(format!(
+                "the solver could not decide ({})",
+                solver
+                    .get_reason_unknown()
+                    .unwrap_or_else(|| "no reason given".into())
+            )),
+        })
+    }
+}
+
+enum Outcome {
+    Sat(Model),
+    Unsat,
+    Unknown(String),
+}
+
+fn dump(dir: &std::path::Path, label: &str, smt: &str) {
+    let name: String = label
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let result = std::fs::create_dir_all(dir)
+        .and_then(|()| std::fs::write(dir.join(format!("{name}.smt2")), smt));
+    if let Err(e) = result {
+        tracing::warn!(dir = %dir.display(), error = %e, "cannot dump an SMT query");
+    }
+}
+
+fn int(v: i128) -> Int {
+    i64::try_from(v).map_or_else(
+        |_| {
+            v.to_string()
+                .parse::<Int>()
+                .unwrap_or_else(|_| Int::from_i64(0))
+        },
+        Int::from_i64,
+    )
+}
+
+/// One query's lowering: the names it made, with their types and the facts they bring.
+struct Lowering<'e> {
+    env: &'e Env,
+    /// Range and length facts of the names used.
+    side_facts: Vec<Bool>,
+    /// Every name made, to read a model back.
+    names: BTreeMap<String, Int>,
+    bools: BTreeMap<String, Bool>,
+    /// Bound variables of enclosing quantifiers.
+    bound: Vec<(String, Int)>,
+}
+
+/// A lowered value.
+enum Val {
+    Int(Int),
+    Bool(Bool),
+}
+
+impl<'e> Lowering<'e> {
+    fn new(env: &'e Env) -> Lowering<'e> {
+        Lowering {
+            env,
+            side_facts: Vec::new(),
+            names: BTreeMap::new(),
+            bools: BTreeMap::new(),
+            bound: Vec::new(),
+        }
+    }
+
+    fn error(e: &Expr, reason: impl Into<String>) -> LowerError {
+        LowerError {
+            formula: e.to_string(),
+            reason: reason.into(),
+        }
+    }
+
+    fn boolean(&mut self, e: &Expr) -> Result<Bool, LowerError> {
+        match self.lower(e, false)? {
+            Val::Bool(b) => Ok(b),
+            Val::Int(_) => Err(Self::error(e, "an integer where a condition was expected")),
+        }
+    }
+
+    fn integer(&mut self, e: &Expr, old: bool) -> Result<Int, LowerError> {
+        match self.lower(e, old)? {
+            Val::Int(i) => Ok(i),
+            Val::Bool(_) => Err(Self::error(e, "a condition where an integer was expected")),
+        }
+    }
+
+    fn ty(&self, name: &str) -> Option<Ty> {
+        if name == "result" {
+            return self.env.result.clone();
+        }
+        self.env
+            .vars
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .map(|(_, t)| t.clone())
+    }
+
+    /// An integer name with its range facts, made once per query.
+    fn int_var(&mut self, name: &str) -> Result<Int, LowerError> {
+        if let Some(v) = self.names.get(name) {
+            return Ok(v.clone());
+        }
+        let base = name.strip_prefix("old!").unwrap_or(name);
+        let v = Int::new_const(name);
+        match self.ty(base) {
+            Some(Ty::Int(t)) => self.range(&v, t),
+            // Addresses: null is 0, nothing is below it.
+            Some(Ty::Seq(_) | Ty::Opaque(_)) => self.side_facts.push(v.ge(Int::from_i64(0))),
+            Some(Ty::Bool) => {
+                return Err(LowerError {
+                    formula: name.into(),
+                    reason: "a boolean used as an integer".into(),
+                });
+            }
+            Some(Ty::Null) | None => {}
+        }
+        self.names.insert(name.to_string(), v.clone());
+        Ok(v)
+    }
+
+    fn range(&mut self, v: &Int, t: IntTy) {
+        if let Some((lo, hi)) = t.range() {
+            self.side_facts.push(v.ge(int(lo)));
+            self.side_facts.push(v.le(int(hi)));
+        }
+    }
+
+    fn func(&mut self, name: &str, arity: usize, args: &[&Int]) -> Int {
+        let domain: Vec<Sort> = (0..arity).map(|_| Sort::int()).collect();
+        let refs: Vec<&Sort> = domain.iter().collect();
+        let f = FuncDecl::new(name, &refs, &Sort::int());
+        let dyn_args: Vec<&dyn Ast> = args.iter().map(|a| *a as &dyn Ast).collect();
+        let applied: Dynamic = f.apply(&dyn_args);
+        let v = applied.as_int().unwrap_or_else(|| Int::new_const(name));
+        self.names.insert(
+            format!(
+                "{name}({})",
+                args.iter()
+                    .map(|a| a.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            v.clone(),
+        );
+        v
+    }
+
+    fn lower(&mut self, e: &Expr, old: bool) -> Result<Val, LowerError> {
+        let prefix = if old { "old!" } else { "" };
+        Ok(match &e.kind {
+            ExprKind::Int(n) => Val::Int(int(*n)),
+            ExprKind::Bool(b) => Val::Bool(Bool::from_bool(*b)),
+            ExprKind::Null => Val::Int(Int::from_i64(0)),
+            ExprKind::Var(v) => {
+                if let Some((_, b)) = self.bound.iter().rev().find(|(n, _)| n == v) {
+                    return Ok(Val::Int(b.clone()));
+                }
+                match self.ty(v) {
+                    Some(Ty::Bool) => {
+                        let name = format!("{prefix}{v}");
+                        let b = self
+                            .bools
+                            .entry(name.clone())
+                            .or_insert_with(|| Bool::new_const(name))
+                            .clone();
+                        Val::Bool(b)
+                    }
+                    Some(_) => Val::Int(self.int_var(&format!("{prefix}{v}"))?),
+                    None => return Err(Self::error(e, format!("unknown name `{v}`"))),
+                }
+            }
+            ExprKind::Result => match self.env.result {
+                Some(Ty::Bool) => Val::Bool(
+                    self.bools
+                        .entry("result".into())
+                        .or_insert_with(|| Bool::new_const("result"))
+                        .clone(),
+                ),
+                Some(_) => Val::Int(self.int_var("result")?),
+                None => {
+                    return Err(Self::error(
+                        e,
+                        "`result` of a function that returns nothing",
+                    ));
+                }
+            },
+            ExprKind::Old(inner) => self.lower(inner, true)?,
+            ExprKind::Len(inner) => {
+                let a = self.integer(inner, old)?;
+                let l = self.func(&format!("{prefix}len"), 1, &[&a]);
+                self.side_facts.push(l.ge(Int::from_i64(0)));
+                Val::Int(l)
+            }
+            ExprKind::Field(base, field) => {
+                let a = self.integer(base, old)?;
+                Val::Int(self.func(&format!("{prefix}field!{field}"), 1, &[&a]))
+            }
+            ExprKind::Index(base, index) => {
+                let a = self.integer(base, old)?;
+                let i = self.integer(index, old)?;
+                let v = self.func(&format!("{prefix}elem"), 2, &[&a, &i]);
+                if let Some(Ty::Seq(elem)) = self.seq_elem(base)
+                    && let Ty::Int(t) = *elem
+                {
+                    self.range(&v, t);
+                }
+                Val::Int(v)
+            }
+            ExprKind::Not(inner) => Val::Bool(self.boolean_at(inner, old)?.not()),
+            ExprKind::Neg(inner) => Val::Int(self.integer(inner, old)?.unary_minus()),
+            ExprKind::Binary(op, a, b) => self.binary(e, *op, a, b, old)?,
+            ExprKind::Forall { var, lo, hi, body } => {
+                let lo = self.integer(lo, old)?;
+                let hi = self.integer(hi, old)?;
+                let i = Int::fresh_const(var);
+                self.bound.push((var.clone(), i.clone()));
+                let body = self.boolean_at(body, old);
+                self.bound.pop();
+                let guard = Bool::and(&[i.ge(&lo), i.lt(&hi)]);
+                Val::Bool(z3::ast::forall_const(&[&i], &[], &guard.implies(&body?)))
+            }
+        })
+    }
+
+    /// The type of a sequence named directly (`p`, `old(p)`), for its elements' range.
+    fn seq_elem(&self, base: &Expr) -> Option<Ty> {
+        match &base.kind {
+            ExprKind::Var(v) => self.ty(v),
+            ExprKind::Old(inner) => self.seq_elem(inner),
+            _ => None,
+        }
+    }
+
+    fn boolean_at(&mut self, e: &Expr, old: bool) -> Result<Bool, LowerError> {
+        match self.lower(e, old)? {
+            Val::Bool(b) => Ok(b),
+            Val::Int(_) => Err(Self::error(e, "an integer where a condition was expected")),
+        }
+    }
+
+    fn binary(
+        &mut self,
+        e: &Expr,
+        op: BinOp,
+        a: &Expr,
+        b: &Expr,
+        old: bool,
+    ) -> Result<Val, LowerError> {
+        if matches!(op, BinOp::And | BinOp::Or | BinOp::Implies) {
+            let x = self.boolean_at(a, old)?;
+            let y = self.boolean_at(b, old)?;
+            return Ok(Val::Bool(match op {
+                BinOp::And => Bool::and(&[x, y]),
+                BinOp::Or => Bool::or(&[x, y]),
+                _ => x.implies(&y),
+            }));
+        }
+        let x = self.lower(a, old)?;
+        let y = self.lower(b, old)?;
+        Ok(match (x, y) {
+            (Val::Bool(x), Val::Bool(y)) => match op {
+                BinOp::Eq => Val::Bool(x.eq(&y)),
+                BinOp::Ne => Val::Bool(x.eq(&y).not()),
+                _ => {
+                    return Err(Self::error(
+                        e,
+                        format!("`{}` between conditions", op.symbol()),
+                    ));
+                }
+            },
+            (Val::Int(x), Val::Int(y)) => match op {
+                BinOp::Add => Val::Int(Int::add(&[x, y])),
+                BinOp::Sub => Val::Int(Int::sub(&[x, y])),
+                BinOp::Mul => Val::Int(Int::mul(&[x, y])),
+                BinOp::Div => Val::Int(truncated_div(&x, &y)),
+                BinOp::Rem => {
+                    let q = truncated_div(&x, &y);
+                    Val::Int(Int::sub(&[x, Int::mul(&[y, q])]))
+                }
+                BinOp::Eq => Val::Bool(x.eq(&y)),
+                BinOp::Ne => Val::Bool(x.eq(&y).not()),
+                BinOp::Lt => Val::Bool(x.lt(&y)),
+                BinOp::Le => Val::Bool(x.le(&y)),
+                BinOp::Gt => Val::Bool(x.gt(&y)),
+                BinOp::Ge => Val::Bool(x.ge(&y)),
+                BinOp::And | BinOp::Or | BinOp::Implies => {
+                    return Err(Self::error(
+                        e,
+                        format!("`{}` between integers", op.symbol()),
+                    ));
+                }
+            },
+            _ => return Err(Self::error(e, "a condition compared with an integer")),
+        })
+    }
+
+    /// The values of every name the query made.
+    fn model(&self, m: &z3::Model) -> Model {
+        let mut out = Model::new();
+        for (name, v) in &self.names {
+            if let Some(x) = m.eval(v, true) {
+                out.insert(name.clone(), x.to_string());
+            }
+        }
+        for (name, v) in &self.bools {
+            if let Some(x) = m.eval(v, true) {
+                out.insert(name.clone(), x.to_string());
+            }
+        }
+        out
+    }
+}
+
+/// `x / y` rounded toward zero, as C and Rust divide.
+fn truncated_div(x: &Int, y: &Int) -> Int {
+    let zero = Int::from_i64(0);
+    let ax = x.ge(&zero).ite(x, &x.unary_minus());
+    let ay = y.ge(&zero).ite(y, &y.unary_minus());
+    let q = ax.div(&ay);
+    x.ge(&zero).eq(y.ge(&zero)).ite(&q, &q.unary_minus())
+}

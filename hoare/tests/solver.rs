@@ -1,0 +1,143 @@
+//! The solver against real Z3: proofs, counterexamples, rejected counterexamples,
+//! vacuous preconditions, machine ranges and C division.
+
+use vouch_hoare::{Decision, Solver};
+use vouch_specgen::formula::{Env, Position, parse_checked};
+
+fn env() -> Env {
+    Env::new(
+        [
+            ("buf", "char *"),
+            ("n", "size_t"),
+            ("i", "int"),
+            ("x", "int"),
+            ("ok", "bool"),
+        ],
+        Some("int"),
+    )
+}
+
+fn f(text: &str, pos: Position) -> vouch_specgen::formula::Expr {
+    parse_checked(text, &env(), pos).unwrap_or_else(|e| panic!("{text}: {}", e.render(text)))
+}
+
+fn pre(text: &str) -> vouch_specgen::formula::Expr {
+    f(text, Position::Pre)
+}
+
+fn post(text: &str) -> vouch_specgen::formula::Expr {
+    f(text, Position::Post)
+}
+
+#[test]
+fn implications_are_proved_or_refuted_with_a_model() {
+    let s = Solver::default();
+    let e = env();
+    let a = pre("buf != null && n <= len(buf)");
+    let b = pre("i >= 0 && i < n");
+    let goal = pre("i < len(buf)");
+    assert!(matches!(
+        s.implies(&e, &[&a, &b], &goal, "t"),
+        Decision::Holds { .. }
+    ));
+    // Without the bound on i, Z3 finds i = n (or bigger) as a counterexample.
+    match s.implies(&e, &[&a], &goal, "t") {
+        Decision::Fails { model } => {
+            let i: i128 = model["i"].parse().expect("i");
+            let len: i128 = model["len(buf)"].parse().expect("len");
+            assert!(i >= len, "{model:?}");
+        }
+        other => panic!("{other:?}"),
+    }
+    // Quantifiers over bounded ranges.
+    let all = pre("forall k in 0..n: buf[k] != 0");
+    let one = pre("i >= 0 && i < n");
+    assert!(matches!(
+        s.implies(&e, &[&all, &one], &pre("buf[i] != 0"), "t"),
+        Decision::Holds { .. }
+    ));
+}
+
+#[test]
+fn machine_ranges_and_c_division_are_facts() {
+    let s = Solver::default();
+    let e = env();
+    // An unsigned size is never negative; an int fits 32 bits.
+    assert!(matches!(
+        s.implies(&e, &[], &pre("n >= 0"), "t"),
+        Decision::Holds { .. }
+    ));
+    assert!(matches!(
+        s.implies(&e, &[], &pre("x <= 2147483647"), "t"),
+        Decision::Holds { .. }
+    ));
+    assert!(matches!(
+        s.implies(&e, &[], &pre("x + 1 <= 2147483647"), "t"),
+        Decision::Fails { .. }
+    ));
+    // -7 / 2 is -3 and -7 % 2 is -1 in C, not -4 and 1.
+    let neg = pre("x == -7");
+    assert!(matches!(
+        s.implies(&e, &[&neg], &pre("x / 2 == -3 && x % 2 == -1"), "t"),
+        Decision::Holds { .. }
+    ));
+    // old() names the value at entry, a separate name.
+    let p = post("result == old(x) + 1");
+    assert!(matches!(
+        s.implies(&e, &[&p, &pre("x == 4")], &post("result == 5"), "t"),
+        Decision::Fails { .. }
+    ));
+    assert!(matches!(
+        s.implies(&e, &[&p, &post("old(x) == 4")], &post("result == 5"), "t"),
+        Decision::Holds { .. }
+    ));
+}
+
+#[test]
+fn counterexamples_must_satisfy_the_preconditions() {
+    let s = Solver::default();
+    let e = env();
+    let p = pre("buf != null && n > 0");
+    assert!(
+        matches!(
+            s.admits(&e, &[&p], &[("n".into(), 0)], "t"),
+            Decision::Fails { .. }
+        ),
+        "n = 0 breaks n > 0"
+    );
+    assert!(matches!(
+        s.admits(&e, &[&p], &[("n".into(), 3)], "t"),
+        Decision::Holds { .. }
+    ));
+    // A value outside the parameter's machine type is no counterexample either.
+    assert!(matches!(
+        s.admits(&e, &[], &[("x".into(), 1i128 << 40)], "t"),
+        Decision::Fails { .. }
+    ));
+}
+
+#[test]
+fn vacuous_preconditions_are_found_and_queries_can_be_dumped() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let s = Solver {
+        timeout_ms: 2000,
+        dump_dir: Some(dir.path().to_path_buf()),
+    };
+    let e = env();
+    let contradiction = [pre("i > 10"), pre("i < 5")];
+    let refs: Vec<_> = contradiction.iter().collect();
+    assert!(matches!(
+        s.satisfiable(&e, &refs, "vacuous/f#0"),
+        Decision::Fails { .. }
+    ));
+    let fine = pre("i > 10 && ok");
+    match s.satisfiable(&e, &[&fine], "sat f#0") {
+        Decision::Holds { model } => assert_eq!(model["ok"], "true"),
+        other => panic!("{other:?}"),
+    }
+    let dumped = std::fs::read_to_string(dir.path().join("vacuous_f_0.smt2")).expect("dumped");
+    assert!(
+        dumped.contains("(assert") && dumped.contains("(> i 10)"),
+        "{dumped}"
+    );
+}
