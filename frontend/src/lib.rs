@@ -9,11 +9,13 @@ mod discover;
 pub mod ir;
 mod lower;
 mod modules;
+pub mod outline;
 mod rust;
 mod syntax;
 
 pub use ir::*;
 pub use modules::CrateModule;
+pub use outline::{StmtKind, StmtOutline, outline};
 
 use lower::FileFacts;
 use rayon::prelude::*;
