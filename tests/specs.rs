@@ -207,6 +207,63 @@ async fn a_stopped_run_resumes_and_a_body_edit_re_asks_nothing_for_the_spec() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn z3_flags_a_spec_whose_preconditions_contradict_each_other() {
+    let server = TestServer::start().await;
+    server.respond_with(|body: &Value| {
+        let d = stand_in::data(body);
+        if stand_in::kind(body) == "spec" && d["functions"][0]["name"] == "read_number" {
+            return serde_json::json!({"specs": [{
+                "function": d["functions"][0]["id"],
+                "summary": "Reads a number.",
+                "preconditions": [
+                    {"text": "the cursor is past 10", "formal": "c->pos > 10"},
+                    {"text": "the cursor is before 5", "formal": "c->pos < 5"}
+                ]
+            }]})
+            .to_string();
+        }
+        stand_in::scripted(body)
+    });
+    let tree = copy("walk_c");
+    let dir = tree.path().to_str().expect("utf-8");
+    let smt = tree.path().join("smt");
+    let out = vouch(
+        &[
+            "specs",
+            dir,
+            "--model",
+            "test-model",
+            "--dump-smt",
+            smt.to_str().expect("utf-8"),
+        ],
+        &[("OPENAI_BASE_URL", server.url.as_str())],
+    )
+    .await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report = json(&out);
+    let functions = report["functions"].as_array().expect("functions");
+    let rn = functions
+        .iter()
+        .find(|f| f["name"] == "read_number")
+        .expect("read_number");
+    assert!(rn["diagnostics"].to_string().contains("vacuous"), "{rn}");
+    for f in functions.iter().filter(|f| f["name"] != "read_number") {
+        assert!(!f["diagnostics"].to_string().contains("vacuous"), "{f}");
+    }
+    let dumped: Vec<_> = std::fs::read_dir(&smt).expect("smt dir").collect();
+    assert_eq!(
+        dumped.len(),
+        1,
+        "one query: the only spec with formal preconditions"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_missing_function_or_recording_is_a_clear_error_or_unknown() {
     let tree = copy("walk_c");
     let dir = tree.path().to_str().expect("utf-8");

@@ -34,6 +34,9 @@ pub struct SpecsArgs {
     /// Most estimated prompt tokens in one request [default: 6000, or specgen.max_prompt_tokens]
     #[arg(long, value_name = "TOKENS")]
     max_prompt_tokens: Option<usize>,
+    /// Write every solver query (the vacuity checks) as SMT-LIB files into DIR
+    #[arg(long, value_name = "DIR")]
+    dump_smt: Option<PathBuf>,
     /// Print nothing on stderr but errors
     #[arg(short, long)]
     quiet: bool,
@@ -224,6 +227,41 @@ pub fn run(args: SpecsArgs) -> Result<ExitCode> {
     })
 }
 
+/// Z3's verdict on a spec's formal preconditions: a note when no caller can satisfy
+/// them all (the spec is vacuous: anything would "hold" under it).
+fn vacuity(
+    solver: &vouch_hoare::Solver,
+    program: &Program,
+    f: FnIdx,
+    outcome: &Outcome,
+) -> Option<String> {
+    let Outcome::Spec(spec) = outcome else {
+        return None;
+    };
+    let func = program.function(f);
+    let env = vouch_specgen::spec::env_of(func);
+    let pre: Vec<_> = spec
+        .preconditions
+        .iter()
+        .filter_map(|c| c.formal.as_deref())
+        .filter_map(|t| {
+            vouch_specgen::formula::parse_checked(t, &env, vouch_specgen::formula::Position::Pre)
+                .ok()
+        })
+        .collect();
+    if pre.is_empty() {
+        return None;
+    }
+    let refs: Vec<_> = pre.iter().collect();
+    match solver.satisfiable(&env, &refs, &format!("vacuity {}", func.id)) {
+        vouch_hoare::Decision::Fails { .. } => Some(
+            "vacuous: Z3 shows that the formal preconditions contradict each other, so no caller can meet them"
+                .into(),
+        ),
+        _ => None,
+    }
+}
+
 /// The functions `--function` names, or `None` for all.
 fn select(program: &Program, names: &[String]) -> Result<Option<Vec<FnIdx>>> {
     if names.is_empty() {
@@ -307,6 +345,15 @@ fn write(
 ) -> Result<ExitCode> {
     if let Some(t) = targets {
         specs.retain(|f, _| t.contains(f));
+    }
+    let solver = vouch_hoare::Solver {
+        dump_dir: args.dump_smt.clone(),
+        ..vouch_hoare::Solver::default()
+    };
+    for (f, s) in specs.iter_mut() {
+        if let Some(note) = vacuity(&solver, program, *f, &s.outcome) {
+            s.diagnostics.push(note);
+        }
     }
     expectations.sort_by(|a, b| a.id.cmp(&b.id));
     let unknown = specs

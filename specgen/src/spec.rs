@@ -236,6 +236,17 @@ impl Spec {
     }
 }
 
+/// The names a function's formal fragments may use: its parameters and its result.
+pub fn env_of(f: &vouch_frontend::Function) -> Env {
+    Env::new(
+        f.signature
+            .params
+            .iter()
+            .map(|p| (p.name.as_str(), p.ty.as_str())),
+        f.signature.ret.as_deref(),
+    )
+}
+
 fn cap(s: &str) -> String {
     if s.chars().count() <= MAX_TEXT_CHARS {
         return s.to_string();

@@ -10,10 +10,9 @@
 //! are still specified from the callers that did answer.
 
 use crate::expect::{CallDraft, ExpectReply, Expectation};
-use crate::formula::Env;
 use crate::prompt::{self, Template, Vars, estimate_tokens};
 use crate::request::{self, CallEntry, ExpectData, FunctionEntry, Group, Requirement, SpecData};
-use crate::spec::{CallerSite, Origin, Provenance, Spec, SpecDraft};
+use crate::spec::{CallerSite, Origin, Provenance, Spec, SpecDraft, env_of};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
@@ -338,16 +337,6 @@ async fn unit(
 
 fn is_test(f: &Function) -> bool {
     f.rust.as_ref().is_some_and(|r| r.is_test)
-}
-
-fn env_of(f: &Function) -> Env {
-    Env::new(
-        f.signature
-            .params
-            .iter()
-            .map(|p| (p.name.as_str(), p.ty.as_str())),
-        f.signature.ret.as_deref(),
-    )
 }
 
 /// A test's spec needs no model: it must run to the end without failing.
