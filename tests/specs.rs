@@ -383,3 +383,63 @@ async fn the_local_model_writes_specs_or_says_why_not() {
             .is_some_and(|c| c >= 1)
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn check_verifies_with_the_stand_in_and_reports_unknown_when_replies_are_garbage() {
+    let server = TestServer::start().await;
+    server.respond_with(stand_in::scripted);
+    let tree = copy("walk_c");
+    let dir = tree.path().to_str().expect("utf-8");
+    let env = [("OPENAI_BASE_URL", server.url.as_str())];
+    let out = vouch(&["check", dir, "--model", "test-model"], &env).await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("verified  read_number  lex.c:"), "{stdout}");
+    assert!(stdout.contains("verified          9"), "{stdout}");
+
+    // One function, JSON; the verdict requests are answered with garbage now.
+    let garbage = TestServer::start().await;
+    garbage.respond_with(|body: &Value| {
+        if stand_in::kind(body) == "verdict" {
+            "I think it is fine.".into()
+        } else {
+            stand_in::scripted(body)
+        }
+    });
+    let tree = copy("walk_c");
+    let dir = tree.path().to_str().expect("utf-8");
+    let out = vouch(
+        &[
+            "check",
+            dir,
+            "--model",
+            "test-model",
+            "--function",
+            "read_number",
+            "--format",
+            "json",
+        ],
+        &[("OPENAI_BASE_URL", garbage.url.as_str())],
+    )
+    .await;
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report = json(&out);
+    assert_eq!(report["results"].as_array().map(Vec::len), Some(1));
+    assert_eq!(report["results"][0]["verdict"], "unknown");
+    assert!(
+        report["results"][0]["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("verdict request failed"))
+    );
+    assert_eq!(report["summary"]["unknown"], 1);
+}

@@ -3,6 +3,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod cache;
+mod check;
 mod config;
 mod graph;
 mod model;
@@ -76,6 +77,19 @@ Exit codes: 0 every function specified, 3 some are unknown (budget spent, model 
 2 usage or internal error."
     )]
     Specs(specs::SpecsArgs),
+    /// Check every function against its spec, Hoare-style, with Z3 deciding formal steps (stages 1-4)
+    #[command(
+        long_about = "Write every function's spec (from the run store, or with the model), then check each function \
+against its own spec, assuming only the specs of the functions it calls.\n\n\
+The body is cut into blocks of about --block-lines lines along its statements; the model reasons forward block by \
+block, then decides every postcondition and error clause at the exits. Z3 decides whatever is formal: it proves \
+clauses from the exit states (and wins over the model), refutes them with a model, rejects counterexamples that \
+break the formal preconditions, and flags vacuous specs.\n\n\
+A function is `verified` only if every clause was shown to hold and nothing was skipped; `violated` comes with \
+the clause, a counterexample, the lines and who decided it (model or z3); anything else is `unknown` with the reason.\n\n\
+Exit codes: 0 all verified, 1 some violated, 3 some unknown, 2 usage or internal error."
+    )]
+    Check(check::CheckArgs),
     /// Check the model setup (an OpenAI-compatible endpoint or the local llama-server)
     Model(model::ModelArgs),
 }
@@ -137,6 +151,7 @@ fn main() -> ExitCode {
         Command::Cache(args) => cache::run(args).map(|()| ExitCode::SUCCESS),
         Command::Model(args) => model::run(args).map(|()| ExitCode::SUCCESS),
         Command::Specs(args) => specs::run(args),
+        Command::Check(args) => check::run(args),
     };
     match result {
         Ok(code) => code,

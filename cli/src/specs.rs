@@ -134,96 +134,162 @@ struct FunctionOut<'a> {
     spec: FunctionSpec,
 }
 
-pub fn run(args: SpecsArgs) -> Result<ExitCode> {
-    let opts = crate::frontend_options(&args.files)?;
-    let config = match &args.files.config {
+/// A parsed tree with its call graph and model setup, ready for the model stages.
+pub(crate) struct Prepared {
+    pub program: Arc<Program>,
+    pub graph: Arc<vouch_callgraph::CallGraph>,
+    pub llm: LlmConfig,
+    pub options: vouch_specgen::Options,
+}
+
+/// Reads the configuration and the tree, builds the call graph and opens the run store.
+pub(crate) fn prepare(
+    files: &FileArgs,
+    model: &ModelFlags,
+    max_prompt_tokens: Option<usize>,
+) -> Result<(Prepared, Cache)> {
+    let opts = crate::frontend_options(files)?;
+    let config = match &files.config {
         Some(p) => Config::load(p)?,
-        None => Config::find(&args.files.path)?,
+        None => Config::find(&files.path)?,
     };
-    let llm = args.model.apply(config.llm.clone().with_env());
+    let llm = model.apply(config.llm.clone().with_env());
     let mut options = config.specgen.clone();
-    if let Some(t) = args.max_prompt_tokens {
+    if let Some(t) = max_prompt_tokens {
         options.max_prompt_tokens = t;
     }
-    let root = if args.files.path.is_file() {
-        args.files
+    let root = if files.path.is_file() {
+        files
             .path
             .parent()
             .map(Path::to_path_buf)
             .unwrap_or_default()
     } else {
-        args.files.path.clone()
+        files.path.clone()
     };
     options.root_dir = Some(root.clone());
-    let sources = vouch_frontend::discover(&args.files.path, &opts)?;
+    let sources = vouch_frontend::discover(&files.path, &opts)?;
     let program = Arc::new(vouch_frontend::parse(sources, &opts));
-    let graph = Arc::new(vouch_callgraph::CallGraph::build(&program));
-    let targets = select(&program, &args.function)?;
     if program.functions.is_empty() {
         bail!(
             "no C or Rust function found under {} (check the path, --lang and files.exclude)",
-            args.files.path.display()
+            files.path.display()
         );
     }
+    let graph = Arc::new(vouch_callgraph::CallGraph::build(&program));
     let cache = match llm.cache {
         CacheMode::Off => Cache::new(None, CacheMode::Off),
         mode => {
-            let path = args
-                .model
+            let path = model
                 .store
                 .clone()
                 .unwrap_or_else(|| Store::path_for(&root));
             Cache::new(Some(Store::open(&path)?), mode)
         }
     };
-    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-    runtime.block_on(async move {
-        let replay = llm.cache == CacheMode::Replay;
-        if llm.provider == Provider::Local && !args.quiet {
-            eprintln!("starting llama-server with the {} model", llm.local_model.name());
-        }
-        let connected = vouch_llm::local::connect(llm, ApiKey::from_env(), cache).await?;
-        if !replay && let Err(e) = connected.client.probe().await {
-            connected.close().await;
-            return Err(anyhow::Error::new(e).context("the model is needed to write specs (with --cache replay only recorded replies are used)"));
-        }
-        let client = Arc::new(connected.client);
-        let specgen = Specgen::new(program.clone(), graph.clone(), client.clone(), options);
-        let selection = specgen.selection(targets.as_deref());
-        let bar = progress(selection.len() as u64, args.quiet);
-        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-        let walk = async {
-            specgen.run(targets.as_deref(), tx).await;
-        };
-        let mut specs: BTreeMap<FnIdx, FunctionSpec> = BTreeMap::new();
-        let mut expectations = Vec::new();
-        let collect = async {
-            while let Some(event) = rx.recv().await {
-                match event {
-                    Event::Spec(s) => {
-                        specs.insert(s.function, *s);
-                        bar.set_position(specs.len() as u64);
-                        let u = client.usage().total;
-                        bar.set_message(format!(
-                            "{} calls, {} tokens, {} cache hits",
-                            u.calls,
-                            u.prompt_tokens + u.completion_tokens,
-                            u.cache_hits
-                        ));
-                    }
-                    Event::Expectations(e) => expectations.push(*e),
+    Ok((
+        Prepared {
+            program,
+            graph,
+            llm,
+            options,
+        },
+        cache,
+    ))
+}
+
+/// Starts the model (the local server if configured) and checks that it answers,
+/// unless only recorded replies are used.
+pub(crate) async fn connect(
+    llm: LlmConfig,
+    cache: Cache,
+    quiet: bool,
+) -> Result<vouch_llm::Connected> {
+    let replay = llm.cache == CacheMode::Replay;
+    if llm.provider == Provider::Local && !quiet {
+        eprintln!(
+            "starting llama-server with the {} model",
+            llm.local_model.name()
+        );
+    }
+    let connected = vouch_llm::local::connect(llm, ApiKey::from_env(), cache).await?;
+    if !replay && let Err(e) = connected.client.probe().await {
+        connected.close().await;
+        return Err(anyhow::Error::new(e)
+            .context("the model is needed (with --cache replay only recorded replies are used)"));
+    }
+    Ok(connected)
+}
+
+/// Runs the spec walk with a progress bar; returns every spec and expectation.
+pub(crate) async fn specify(
+    prepared: &Prepared,
+    client: &Arc<vouch_llm::Client>,
+    targets: Option<&[FnIdx]>,
+    quiet: bool,
+) -> (BTreeMap<FnIdx, FunctionSpec>, Vec<CallerExpectations>) {
+    let specgen = Specgen::new(
+        prepared.program.clone(),
+        prepared.graph.clone(),
+        client.clone(),
+        prepared.options.clone(),
+    );
+    let selection = specgen.selection(targets);
+    let bar = progress("specs", selection.len() as u64, quiet);
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let walk = specgen.run(targets, tx);
+    let mut specs: BTreeMap<FnIdx, FunctionSpec> = BTreeMap::new();
+    let mut expectations = Vec::new();
+    let collect = async {
+        while let Some(event) = rx.recv().await {
+            match event {
+                Event::Spec(s) => {
+                    specs.insert(s.function, *s);
+                    bar.set_position(specs.len() as u64);
+                    bar.set_message(usage_line(client));
                 }
+                Event::Expectations(e) => expectations.push(*e),
             }
-        };
-        tokio::join!(walk, collect);
-        bar.finish_and_clear();
-        drop(specgen);
+        }
+    };
+    tokio::join!(walk, collect);
+    bar.finish_and_clear();
+    (specs, expectations)
+}
+
+pub(crate) fn usage_line(client: &vouch_llm::Client) -> String {
+    let u = client.usage().total;
+    format!(
+        "{} calls, {} tokens, {} cache hits",
+        u.calls,
+        u.prompt_tokens + u.completion_tokens,
+        u.cache_hits
+    )
+}
+
+pub fn run(args: SpecsArgs) -> Result<ExitCode> {
+    let (prepared, cache) = prepare(&args.files, &args.model, args.max_prompt_tokens)?;
+    let targets = select(&prepared.program, &args.function)?;
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        let connected = connect(prepared.llm.clone(), cache, args.quiet).await?;
+        let client = Arc::new(connected.client);
+        let (specs, expectations) =
+            specify(&prepared, &client, targets.as_deref(), args.quiet).await;
         let usage = client.usage();
         let model = client.model().to_string();
         if let Some(local) = connected.local {
             local.stop().await;
         }
-        write(&args, &program, &targets, specs, expectations, usage, model)
+        write(
+            &args,
+            &prepared.program,
+            &targets,
+            specs,
+            expectations,
+            usage,
+            model,
+        )
     })
 }
 
@@ -263,7 +329,7 @@ fn vacuity(
 }
 
 /// The functions `--function` names, or `None` for all.
-fn select(program: &Program, names: &[String]) -> Result<Option<Vec<FnIdx>>> {
+pub(crate) fn select(program: &Program, names: &[String]) -> Result<Option<Vec<FnIdx>>> {
     if names.is_empty() {
         return Ok(None);
     }
@@ -321,14 +387,14 @@ fn edit_distance(a: &str, b: &str) -> usize {
     row[b.len()]
 }
 
-fn progress(total: u64, quiet: bool) -> indicatif::ProgressBar {
+pub(crate) fn progress(stage: &str, total: u64, quiet: bool) -> indicatif::ProgressBar {
     if quiet {
         return indicatif::ProgressBar::hidden();
     }
     let bar = indicatif::ProgressBar::new(total);
-    if let Ok(style) = indicatif::ProgressStyle::with_template(
-        "specs {bar:30} {pos}/{len} functions  {msg}  {elapsed}",
-    ) {
+    if let Ok(style) = indicatif::ProgressStyle::with_template(&format!(
+        "{stage} {{bar:30}} {{pos}}/{{len}} functions  {{msg}}  {{elapsed}}"
+    )) {
         bar.set_style(style);
     }
     bar

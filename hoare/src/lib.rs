@@ -8,11 +8,13 @@
 //!   machine types, and the three questions Z3 decides: implications, counterexamples
 //!   against preconditions, and vacuous preconditions.
 //!
-//! The model's forward reasoning over the blocks and the verdicts arrive with the rest
-//! of the hoare issue.
+//! - [`check`]: the check of one function: forward reasoning by the model over the
+//!   blocks, a verdict request over the exits, and Z3 deciding every formal step.
 
 pub mod blocks;
+pub mod check;
 pub mod solver;
 
 pub use blocks::{BLOCK_LINES, Block, split};
+pub use check::{Binding, CheckOptions, CheckResult, Checker, DecidedBy, Verdict};
 pub use solver::{Decision, LowerError, Model, Solver};

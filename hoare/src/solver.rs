@@ -485,7 +485,9 @@ impl<'e> Lowering<'e> {
         let mut out = Model::new();
         for (name, v) in &self.names {
             if let Some(x) = m.eval(v, true) {
-                out.insert(name.clone(), x.to_string());
+                // Plain decimal, not SMT-LIB's `(- 1)`.
+                let text = x.as_i64().map_or_else(|| x.to_string(), |n| n.to_string());
+                out.insert(name.clone(), text);
             }
         }
         for (name, v) in &self.bools {

@@ -40,20 +40,29 @@ impl Template {
         }
     }
 
-    /// The version in the file's first line, `{#- version: N -#}`.
     pub fn version(self) -> u32 {
-        self.source()
-            .lines()
-            .next()
-            .and_then(|l| l.split("version:").nth(1))
-            .and_then(|v| v.trim().trim_end_matches("-#}").trim().parse().ok())
-            .unwrap_or(0)
+        version_of(self.source())
     }
 
     /// `specgen.<name>@<version>`: the id stored with every request.
     pub fn id(self) -> String {
-        format!("specgen.{}@{}", self.name(), self.version())
+        template_id("specgen", self.name(), self.source())
     }
+}
+
+/// The version in a template's first line, `{#- version: N -#}`.
+pub fn version_of(source: &str) -> u32 {
+    source
+        .lines()
+        .next()
+        .and_then(|l| l.split("version:").nth(1))
+        .and_then(|v| v.trim().trim_end_matches("-#}").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// `<stage>.<name>@<version>`: the id stored with every request of a template.
+pub fn template_id(stage: &str, name: &str, source: &str) -> String {
+    format!("{stage}.{name}@{}", version_of(source))
 }
 
 const USER_MARKER: &str = "{#- user #}";
@@ -83,7 +92,17 @@ pub struct Vars {
 
 /// Renders a template for `lang` with the request data serialised as JSON.
 pub fn render(template: Template, lang: Lang, vars: &Vars, data: &impl Serialize) -> Prompt {
-    let source = template.source();
+    render_source(&template.id(), template.source(), lang, vars, data)
+}
+
+/// Renders any template source in the same format (another stage's prompts).
+pub fn render_source(
+    id: &str,
+    source: &str,
+    lang: Lang,
+    vars: &Vars,
+    data: &impl Serialize,
+) -> Prompt {
     let (system, user) = source
         .split_once(USER_MARKER)
         .unwrap_or((source, "{{ data }}"));
@@ -105,12 +124,12 @@ pub fn render(template: Template, lang: Lang, vars: &Vars, data: &impl Serialize
         env.render_str(src, &ctx)
             .map(|s| s.trim().to_string())
             .unwrap_or_else(|e| {
-                tracing::error!(template = template.name(), error = %e, "a prompt template failed to render");
+                tracing::error!(template = id, error = %e, "a prompt template failed to render");
                 src.trim().to_string()
             })
     };
     Prompt {
-        template: template.id(),
+        template: id.to_string(),
         system: render(system),
         user: render(user),
     }

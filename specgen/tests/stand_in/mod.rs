@@ -30,6 +30,10 @@ pub fn kind(body: &Value) -> &'static str {
         "expect"
     } else if user.starts_with("Condense") {
         "reduce"
+    } else if user.starts_with("Reason forward") {
+        "step"
+    } else if user.starts_with("Decide every clause") {
+        "verdict"
     } else {
         "other"
     }
@@ -80,6 +84,17 @@ pub fn scripted(body: &Value) -> String {
         "reduce" => {
             let n = d["expectations"].as_array().map_or(0, Vec::len);
             json!({"requirements": [{"text": format!("{n} callers check the length first"), "count": n}]}).to_string()
+        }
+        "step" => json!({"postcondition": [{"text": "the block ran"}], "calls": [], "exits": []})
+            .to_string(),
+        "verdict" => {
+            let clauses: Vec<Value> = d["clauses"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|c| json!({"clause": c["id"], "holds": true}))
+                .collect();
+            json!({ "clauses": clauses }).to_string()
         }
         _ => "{}".into(),
     }

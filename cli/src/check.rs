@@ -1,0 +1,318 @@
+//! `vouch check`: stages 1-4. Specs (from the run store or written now), then each
+//! function checked against its own spec, assuming only its callees' specs, with a
+//! progress bar and a summary table.
+
+use crate::specs::{ModelFlags, connect, prepare, progress, select, specify, usage_line};
+use crate::{EXIT_PARTIAL, FileArgs, Output};
+use anyhow::{Context, Result};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use tokio::task::JoinSet;
+use vouch_frontend::FnIdx;
+use vouch_hoare::{CheckOptions, CheckResult, Checker, Solver, Verdict};
+use vouch_llm::UsageReport;
+use vouch_specgen::{Outcome, Spec};
+
+/// Exit code when a function violates its spec.
+const EXIT_VIOLATED: u8 = 1;
+
+#[derive(clap::Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    files: FileArgs,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+    format: CheckFormat,
+    /// Write the result to FILE instead of stdout
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Only check this function (a name, a qualified name or an id; repeatable); every spec is still written
+    #[arg(long, value_name = "NAME")]
+    function: Vec<String>,
+    #[command(flatten)]
+    model: ModelFlags,
+    /// Most estimated prompt tokens in one spec request [default: 6000, or specgen.max_prompt_tokens]
+    #[arg(long, value_name = "TOKENS")]
+    max_prompt_tokens: Option<usize>,
+    /// Lines of one block of a body, about
+    #[arg(long, value_name = "LINES", default_value_t = vouch_hoare::BLOCK_LINES)]
+    block_lines: u32,
+    /// Time limit of one solver query, in milliseconds
+    #[arg(long, value_name = "MS", default_value_t = 5000)]
+    solver_timeout_ms: u32,
+    /// Write every solver query as an SMT-LIB file into DIR
+    #[arg(long, value_name = "DIR")]
+    dump_smt: Option<PathBuf>,
+    /// Print nothing on stderr but errors
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum CheckFormat {
+    Text,
+    Json,
+}
+
+#[derive(Serialize)]
+struct Report<'a> {
+    model: String,
+    results: Vec<Row<'a>>,
+    summary: Summary,
+    usage: UsageReport,
+}
+
+#[derive(Serialize)]
+struct Row<'a> {
+    name: &'a str,
+    file: &'a str,
+    line: u32,
+    #[serde(flatten)]
+    result: CheckResult,
+}
+
+#[derive(Default, Serialize)]
+struct Summary {
+    verified: usize,
+    violated: usize,
+    unknown: usize,
+    z3_decided: usize,
+}
+
+pub fn run(args: CheckArgs) -> Result<ExitCode> {
+    let (prepared, cache) = prepare(&args.files, &args.model, args.max_prompt_tokens)?;
+    let targets = select(&prepared.program, &args.function)?;
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        let connected = connect(prepared.llm.clone(), cache, args.quiet).await?;
+        let client = Arc::new(connected.client);
+        // A function's check needs its callees' specs, which come after its own in the
+        // top-down walk: every spec is written first.
+        let (specs, _) = specify(&prepared, &client, None, args.quiet).await;
+        let by_id: Arc<HashMap<String, Spec>> = Arc::new(
+            specs
+                .values()
+                .filter_map(|s| match &s.outcome {
+                    Outcome::Spec(spec) => Some((s.id.clone(), (**spec).clone())),
+                    Outcome::Unknown { .. } => None,
+                })
+                .collect(),
+        );
+        let chosen: Vec<FnIdx> = match &targets {
+            Some(t) => t.clone(),
+            None => specs.keys().copied().collect(),
+        };
+        let bar = progress("check", chosen.len() as u64, args.quiet);
+        let solver = Solver {
+            timeout_ms: args.solver_timeout_ms,
+            dump_dir: args.dump_smt.clone(),
+        };
+        let options = CheckOptions {
+            block_lines: args.block_lines,
+            ..CheckOptions::default()
+        };
+        let mut results: Vec<CheckResult> = Vec::new();
+        let mut tasks = JoinSet::new();
+        let in_flight = prepared.llm.max_concurrency.max(1) * 2;
+        let mut queue = chosen.into_iter();
+        loop {
+            while tasks.len() < in_flight
+                && let Some(f) = queue.next()
+            {
+                let id = prepared.program.function(f).id.to_string();
+                let Some(spec) = by_id.get(&id).cloned() else {
+                    let reason = specs
+                        .get(&f)
+                        .and_then(|s| match &s.outcome {
+                            Outcome::Unknown { reason } => Some(reason.clone()),
+                            Outcome::Spec(_) => None,
+                        })
+                        .unwrap_or_else(|| "no spec".into());
+                    results.push(unknown(
+                        f,
+                        id,
+                        format!("no spec to check against: {reason}"),
+                    ));
+                    continue;
+                };
+                let (program, graph, client, by_id) = (
+                    prepared.program.clone(),
+                    prepared.graph.clone(),
+                    client.clone(),
+                    by_id.clone(),
+                );
+                let (solver, options) = (solver.clone(), options.clone());
+                tasks.spawn(async move {
+                    let checker = Checker {
+                        program: &program,
+                        graph: &graph,
+                        client: &client,
+                        solver,
+                        options,
+                    };
+                    checker.check(f, &spec, &by_id).await
+                });
+            }
+            let Some(done) = tasks.join_next().await else {
+                break;
+            };
+            match done {
+                Ok(r) => results.push(r),
+                Err(e) => tracing::error!(error = %e, "a check task failed"),
+            }
+            bar.set_position(results.len() as u64);
+            bar.set_message(usage_line(&client));
+        }
+        bar.finish_and_clear();
+        let usage = client.usage();
+        let model = client.model().to_string();
+        if let Some(local) = connected.local {
+            local.stop().await;
+        }
+        write(&args, &prepared.program, results, usage, model)
+    })
+}
+
+fn unknown(f: FnIdx, id: String, reason: String) -> CheckResult {
+    CheckResult {
+        function: f,
+        id,
+        verdict: Verdict::Unknown { reason },
+        z3_decided: 0,
+        notes: Vec::new(),
+        blocks: 0,
+        model_calls: 0,
+        prompt_tokens: 0,
+    }
+}
+
+fn write(
+    args: &CheckArgs,
+    program: &vouch_frontend::Program,
+    mut results: Vec<CheckResult>,
+    usage: UsageReport,
+    model: String,
+) -> Result<ExitCode> {
+    results.sort_by(|a, b| a.id.cmp(&b.id));
+    let mut summary = Summary::default();
+    for r in &results {
+        summary.z3_decided += r.z3_decided;
+        match r.verdict {
+            Verdict::Verified => summary.verified += 1,
+            Verdict::Violated { .. } => summary.violated += 1,
+            Verdict::Unknown { .. } => summary.unknown += 1,
+        }
+    }
+    let rows: Vec<Row<'_>> = results
+        .into_iter()
+        .map(|r| {
+            let func = program.function(r.function);
+            Row {
+                name: &func.qualified_name,
+                file: &program.file(func.file).path,
+                line: func.span.start_line,
+                result: r,
+            }
+        })
+        .collect();
+    let report = Report {
+        model,
+        results: rows,
+        summary,
+        usage,
+    };
+    let mut out = Output::create(args.output.as_deref())?;
+    match args.format {
+        CheckFormat::Json => {
+            serde_json::to_writer_pretty(&mut out, &report).context("cannot write the results")?;
+            out.write_all(b"\n")?;
+        }
+        CheckFormat::Text => out.write_all(text(&report).as_bytes())?,
+    }
+    out.finish()?;
+    let s = &report.summary;
+    if !args.quiet {
+        let u = &report.usage.total;
+        eprintln!(
+            "vouch check: {} verified, {} violated, {} unknown; Z3 decided {} steps; {} model calls, {} cache hits, {} prompt + {} completion tokens",
+            s.verified,
+            s.violated,
+            s.unknown,
+            s.z3_decided,
+            u.calls,
+            u.cache_hits,
+            u.prompt_tokens,
+            u.completion_tokens
+        );
+    }
+    Ok(if s.violated > 0 {
+        ExitCode::from(EXIT_VIOLATED)
+    } else if s.unknown > 0 {
+        ExitCode::from(EXIT_PARTIAL)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn text(report: &Report<'_>) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::new();
+    for r in &report.results {
+        let at = format!("{}:{}", r.file, r.line);
+        match &r.result.verdict {
+            Verdict::Verified => {
+                let _ = writeln!(s, "verified  {}  {at}", r.name);
+            }
+            Verdict::Violated {
+                clause,
+                counterexample,
+                evidence_lines,
+                explanation,
+                decided_by,
+                ..
+            } => {
+                let _ = writeln!(s, "VIOLATED  {}  {at}", r.name);
+                let _ = writeln!(s, "          clause: {clause}");
+                if !counterexample.is_empty() {
+                    let values: Vec<String> = counterexample
+                        .iter()
+                        .map(|b| format!("{} = {}", b.name, b.value))
+                        .collect();
+                    let _ = writeln!(s, "          counterexample: {}", values.join(", "));
+                }
+                if !evidence_lines.is_empty() {
+                    let lines: Vec<String> = evidence_lines.iter().map(u32::to_string).collect();
+                    let _ = writeln!(s, "          lines: {}", lines.join(", "));
+                }
+                if !explanation.is_empty() {
+                    let _ = writeln!(s, "          why: {explanation}");
+                }
+                let _ = writeln!(s, "          decided by: {decided_by:?}");
+            }
+            Verdict::Unknown { reason } => {
+                let _ = writeln!(s, "unknown   {}  {at}  ({reason})", r.name);
+            }
+        }
+        for n in &r.result.notes {
+            let _ = writeln!(s, "          note: {n}");
+        }
+    }
+    let m = &report.summary;
+    let _ = writeln!(
+        s,
+        "\n{:<10} {:>8}\n{:<10} {:>8}\n{:<10} {:>8}\n{:<10} {:>8}",
+        "verified",
+        m.verified,
+        "violated",
+        m.violated,
+        "unknown",
+        m.unknown,
+        "Z3 steps",
+        m.z3_decided
+    );
+    s
+}

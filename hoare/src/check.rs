@@ -1,0 +1,616 @@
+//! The check of one function against its own spec, assuming only its callees' specs.
+//!
+//! 1. Z3 first asks whether the spec's formal preconditions can hold at all; a vacuous
+//!    spec is `Unknown`, since anything would "hold" under it.
+//! 2. The body is split into blocks; for each block the model reasons forward from the
+//!    current precondition and returns the postcondition (the next block's
+//!    precondition), whether each callee's preconditions hold at its call, and the
+//!    state at every exit in the block.
+//! 3. A verdict request decides every postcondition and error clause at the exits;
+//!    a violation must come with a counterexample.
+//! 4. Z3 decides what is formal: a clause whose formal fragment follows from every
+//!    exit's formal state is proved (Z3 wins over the model); a clause the model passes
+//!    but Z3 refutes is violated with Z3's model; a counterexample that breaks the
+//!    formal preconditions or the parameters' types is rejected.
+//!
+//! `Verified` only when every clause was shown to hold and nothing was skipped; an
+//! unusable reply, a missing clause or a failed call is `Unknown` with the reason.
+
+use crate::blocks::{self, Block};
+use crate::solver::{Decision, Solver};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use vouch_callgraph::{CallGraph, Callee};
+use vouch_frontend::{FnIdx, Function, Program};
+use vouch_llm::{Client, Usage};
+use vouch_specgen::formula::{self, Env, Expr, Position, Ty};
+use vouch_specgen::prompt::{self, Vars};
+use vouch_specgen::spec::{Clause, Spec, env_of};
+
+const STEP: &str = include_str!("../prompts/step.txt");
+const VERDICT: &str = include_str!("../prompts/verdict.txt");
+/// The model stage name in usage reports.
+pub const STAGE: &str = "hoare";
+
+/// Limits of a check; each has a flag.
+#[derive(Clone, Debug)]
+pub struct CheckOptions {
+    /// Lines of one block, about.
+    pub block_lines: u32,
+    /// Estimated tokens of the body quoted in a verdict request, at most.
+    pub max_body_tokens: usize,
+}
+
+impl Default for CheckOptions {
+    fn default() -> CheckOptions {
+        CheckOptions {
+            block_lines: blocks::BLOCK_LINES,
+            max_body_tokens: 3000,
+        }
+    }
+}
+
+/// Who decided a violation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DecidedBy {
+    Model,
+    Z3,
+}
+
+/// A value in a counterexample.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Binding {
+    #[schemars(length(max = 80))]
+    pub name: String,
+    #[schemars(length(max = 200))]
+    pub value: String,
+}
+
+/// The outcome of checking one function.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "verdict", rename_all = "snake_case")]
+pub enum Verdict {
+    Verified,
+    Violated {
+        /// The clause broken, as written in the spec.
+        clause: String,
+        counterexample: Vec<Binding>,
+        /// The forward steps, one line per block.
+        steps: Vec<String>,
+        evidence_lines: Vec<u32>,
+        explanation: String,
+        decided_by: DecidedBy,
+    },
+    Unknown {
+        reason: String,
+    },
+}
+
+/// A checked function.
+#[derive(Clone, Debug, Serialize)]
+pub struct CheckResult {
+    #[serde(skip)]
+    pub function: FnIdx,
+    pub id: String,
+    #[serde(flatten)]
+    pub verdict: Verdict,
+    /// Steps Z3 decided (proofs, refutations, rejected counterexamples, vacuity).
+    pub z3_decided: usize,
+    /// What else was found on the way: disagreements, rejected counterexamples,
+    /// callee preconditions the model says do not hold.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+    pub blocks: usize,
+    pub model_calls: u64,
+    pub prompt_tokens: u64,
+}
+
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
+struct CallCheck {
+    line: u32,
+    #[schemars(length(max = 200))]
+    callee: String,
+    holds: bool,
+    #[serde(default)]
+    #[schemars(length(max = 400))]
+    because: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+struct ExitState {
+    line: u32,
+    /// `return`, `?`, `panic`, `goto`, `exit`, `abort`, `end of body`, ...
+    #[schemars(length(max = 40))]
+    kind: String,
+    #[serde(default)]
+    #[schemars(length(max = 12))]
+    state: Vec<Clause>,
+}
+
+/// The reply to a step request.
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
+struct StepReply {
+    /// What holds when the block ends normally.
+    #[schemars(length(max = 16))]
+    postcondition: Vec<Clause>,
+    #[serde(default)]
+    #[schemars(length(max = 32))]
+    calls: Vec<CallCheck>,
+    #[serde(default)]
+    #[schemars(length(max = 16))]
+    exits: Vec<ExitState>,
+}
+
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
+struct ClauseVerdict {
+    /// The clause id from the request (`p1`, `r1`, ...).
+    #[schemars(length(max = 8))]
+    clause: String,
+    holds: bool,
+    #[serde(default)]
+    #[schemars(length(max = 12))]
+    counterexample: Vec<Binding>,
+    #[serde(default)]
+    #[schemars(length(max = 12))]
+    lines: Vec<u32>,
+    #[serde(default)]
+    #[schemars(length(max = 600))]
+    explanation: String,
+}
+
+/// The reply to a verdict request.
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
+struct VerdictReply {
+    #[schemars(length(max = 48))]
+    clauses: Vec<ClauseVerdict>,
+}
+
+/// Checks functions against their specs.
+pub struct Checker<'a> {
+    pub program: &'a Program,
+    pub graph: &'a CallGraph,
+    pub client: &'a Client,
+    pub solver: Solver,
+    pub options: CheckOptions,
+}
+
+struct Run {
+    z3: usize,
+    notes: Vec<String>,
+    usage: Usage,
+}
+
+impl Checker<'_> {
+    /// Checks `f` against `spec`, assuming the specs in `callee_specs` (by function id).
+    pub async fn check(
+        &self,
+        f: FnIdx,
+        spec: &Spec,
+        callee_specs: &HashMap<String, Spec>,
+    ) -> CheckResult {
+        let mut run = Run {
+            z3: 0,
+            notes: Vec::new(),
+            usage: Usage::default(),
+        };
+        let mut nblocks = 0;
+        let verdict = self
+            .verdict(f, spec, callee_specs, &mut run, &mut nblocks)
+            .await;
+        CheckResult {
+            function: f,
+            id: self.program.function(f).id.to_string(),
+            verdict,
+            z3_decided: run.z3,
+            notes: run.notes,
+            blocks: nblocks,
+            model_calls: run.usage.calls,
+            prompt_tokens: run.usage.prompt_tokens,
+        }
+    }
+
+    async fn verdict(
+        &self,
+        f: FnIdx,
+        spec: &Spec,
+        callee_specs: &HashMap<String, Spec>,
+        run: &mut Run,
+        nblocks: &mut usize,
+    ) -> Verdict {
+        let program = self.program;
+        let func = program.function(f);
+        let env = env_of(func);
+        let pre: Vec<Expr> = formals(&spec.preconditions, &env, Position::Pre);
+        if !pre.is_empty() {
+            let refs: Vec<&Expr> = pre.iter().collect();
+            match self
+                .solver
+                .satisfiable(&env, &refs, &format!("vacuity {}", func.id))
+            {
+                Decision::Fails { .. } => {
+                    run.z3 += 1;
+                    return Verdict::Unknown {
+                        reason: "the spec is vacuous: Z3 shows its formal preconditions contradict each other".into(),
+                    };
+                }
+                Decision::Holds { .. } => run.z3 += 1,
+                Decision::Unknown { .. } => {}
+            }
+        }
+        let Some(body) = func.body else {
+            return Verdict::Unknown {
+                reason: "the function has no body to check".into(),
+            };
+        };
+        let outline = vouch_frontend::outline(program, f);
+        let blocks = blocks::split(&outline, self.options.block_lines);
+        *nblocks = blocks.len();
+        let mut state: Vec<Clause> = spec.preconditions.clone();
+        let mut exits: Vec<ExitState> = Vec::new();
+        let mut steps = Vec::new();
+        for b in &blocks {
+            let data = serde_json::json!({
+                "function": func.qualified_name,
+                "signature": func.signature.text,
+                "spec_summary": spec.summary,
+                "precondition": state,
+                "block": {"lines": format!("{}-{}", b.start_line, b.end_line), "code": numbered(program, func, *b)},
+                "callees": self.callees_in(f, *b, callee_specs),
+            });
+            let prompt = prompt::render_source(
+                &prompt::template_id(STAGE, "step", STEP),
+                STEP,
+                func.lang,
+                &Vars::default(),
+                &data,
+            );
+            let reply: StepReply = match self.client.call(STAGE, &prompt).await {
+                Ok((r, u)) => {
+                    add(&mut run.usage, &u);
+                    r
+                }
+                Err(e) => {
+                    return Verdict::Unknown {
+                        reason: format!(
+                            "reasoning over lines {}-{} failed: {e}",
+                            b.start_line, b.end_line
+                        ),
+                    };
+                }
+            };
+            for c in reply.calls.iter().filter(|c| !c.holds) {
+                run.notes.push(format!(
+                    "line {}: the model says a precondition of `{}` does not hold: {}",
+                    c.line, c.callee, c.because
+                ));
+            }
+            exits.extend(reply.exits);
+            state = reply.postcondition;
+            steps.push(format!(
+                "lines {}-{}: {}",
+                b.start_line,
+                b.end_line,
+                state
+                    .iter()
+                    .map(|c| c.text.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ));
+        }
+        // Falling off the end is an exit of a function that returns nothing; one that
+        // returns a value leaves through its returns (a Rust tail expression counts).
+        if func.signature.ret.is_none() {
+            exits.push(ExitState {
+                line: body.end_line,
+                kind: "end of body".into(),
+                state,
+            });
+        }
+        self.decide(func, spec, &env, &pre, &exits, steps, run)
+            .await
+    }
+
+    /// The specs of the functions called in a block (each once).
+    fn callees_in(
+        &self,
+        f: FnIdx,
+        b: Block,
+        specs: &HashMap<String, Spec>,
+    ) -> Vec<serde_json::Value> {
+        let mut seen = std::collections::HashSet::new();
+        let mut out = Vec::new();
+        for e in self.graph.callees(f) {
+            let Callee::Function(t) = e.callee else {
+                continue;
+            };
+            let line = self.program.call_sites[e.site as usize].span.start_line;
+            if line < b.start_line || line > b.end_line || !seen.insert(t) {
+                continue;
+            }
+            let callee = self.program.function(t);
+            let Some(s) = specs.get(callee.id.as_str()) else {
+                continue;
+            };
+            out.push(serde_json::json!({
+                "name": callee.qualified_name,
+                "signature": callee.signature.text,
+                "summary": s.summary,
+                "preconditions": s.preconditions,
+                "postconditions": s.postconditions,
+                "errors": s.errors,
+            }));
+        }
+        out
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn decide(
+        &self,
+        func: &Function,
+        spec: &Spec,
+        env: &Env,
+        pre: &[Expr],
+        exits: &[ExitState],
+        steps: Vec<String>,
+        run: &mut Run,
+    ) -> Verdict {
+        let clauses: Vec<(String, &Clause)> = (spec
+            .postconditions
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (format!("p{}", i + 1), c)))
+        .chain(
+            spec.errors
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (format!("r{}", i + 1), c)),
+        )
+        .collect();
+        if clauses.is_empty() {
+            return Verdict::Unknown {
+                reason: "the spec states no postcondition or error clause to check".into(),
+            };
+        }
+        let whole = numbered(
+            self.program,
+            func,
+            Block {
+                start_line: func.span.start_line,
+                end_line: func.span.end_line,
+            },
+        );
+        let data = serde_json::json!({
+            "function": func.qualified_name,
+            "signature": func.signature.text,
+            "preconditions": spec.preconditions,
+            "clauses": clauses.iter().map(|(id, c)| serde_json::json!({"id": id, "text": c.text, "formal": c.formal})).collect::<Vec<_>>(),
+            "exits": exits,
+            "body": vouch_specgen::request::cap_bytes(&whole, self.options.max_body_tokens * 3),
+        });
+        let prompt = prompt::render_source(
+            &prompt::template_id(STAGE, "verdict", VERDICT),
+            VERDICT,
+            func.lang,
+            &Vars::default(),
+            &data,
+        );
+        let reply: VerdictReply = match self.client.call(STAGE, &prompt).await {
+            Ok((r, u)) => {
+                add(&mut run.usage, &u);
+                r
+            }
+            Err(e) => {
+                return Verdict::Unknown {
+                    reason: format!("the verdict request failed: {e}"),
+                };
+            }
+        };
+        let pre_refs: Vec<&Expr> = pre.iter().collect();
+        let mut unknown = Vec::new();
+        for (id, clause) in &clauses {
+            let Some(v) = reply.clauses.iter().find(|v| &v.clause == id) else {
+                unknown.push(format!(
+                    "the verdict says nothing of {id} ({})",
+                    clause.text
+                ));
+                continue;
+            };
+            let label = format!("{} {id}", func.id);
+            match self.prove(env, &pre_refs, exits, clause, &label) {
+                Proof::Proved => {
+                    run.z3 += 1;
+                    if !v.holds {
+                        run.notes.push(format!("{id}: the model says it is broken, but Z3 proves it from the exit states (Z3 wins)"));
+                    }
+                    continue;
+                }
+                Proof::Refuted(model) => {
+                    run.z3 += 1;
+                    let counterexample = params_of(func, &model);
+                    if v.holds {
+                        run.notes.push(format!("{id}: the model says it holds, but Z3 refutes it from the exit states (Z3 wins)"));
+                    }
+                    return Verdict::Violated {
+                        clause: clause.text.clone(),
+                        counterexample,
+                        steps,
+                        evidence_lines: v.lines.clone(),
+                        explanation: if v.holds {
+                            format!(
+                                "Z3 finds a state at an exit where `{}` is false",
+                                clause.formal.as_deref().unwrap_or("")
+                            )
+                        } else {
+                            v.explanation.clone()
+                        },
+                        decided_by: DecidedBy::Z3,
+                    };
+                }
+                Proof::Open => {}
+            }
+            if v.holds {
+                continue;
+            }
+            if v.counterexample.is_empty() {
+                unknown.push(format!(
+                    "{id} is said to be broken, without a counterexample"
+                ));
+                continue;
+            }
+            let values = int_values(env, &v.counterexample);
+            match self
+                .solver
+                .admits(env, &pre_refs, &values, &format!("{label} counterexample"))
+            {
+                Decision::Fails { .. } => {
+                    run.z3 += 1;
+                    run.notes.push(format!(
+                        "{id}: the model's counterexample ({}) breaks the formal preconditions or the parameter types; Z3 rejects it",
+                        v.counterexample.iter().map(|b| format!("{} = {}", b.name, b.value)).collect::<Vec<_>>().join(", ")
+                    ));
+                    unknown.push(format!(
+                        "{id}: the only counterexample offered was rejected"
+                    ));
+                }
+                decision => {
+                    if matches!(decision, Decision::Holds { .. }) && !values.is_empty() {
+                        run.z3 += 1;
+                    }
+                    return Verdict::Violated {
+                        clause: clause.text.clone(),
+                        counterexample: v.counterexample.clone(),
+                        steps,
+                        evidence_lines: v.lines.clone(),
+                        explanation: v.explanation.clone(),
+                        decided_by: DecidedBy::Model,
+                    };
+                }
+            }
+        }
+        if unknown.is_empty() {
+            Verdict::Verified
+        } else {
+            Verdict::Unknown {
+                reason: unknown.join("; "),
+            }
+        }
+    }
+
+    /// Z3 on one clause: proved when its formal fragment follows from the formal
+    /// preconditions and every exit's formal state; refuted with a model when some
+    /// exit's formal state (non-empty) allows it to be false.
+    fn prove(
+        &self,
+        env: &Env,
+        pre: &[&Expr],
+        exits: &[ExitState],
+        clause: &Clause,
+        label: &str,
+    ) -> Proof {
+        let Some(goal) = clause
+            .formal
+            .as_deref()
+            .and_then(|t| formula::parse_checked(t, env, Position::Post).ok())
+        else {
+            return Proof::Open;
+        };
+        let mut all_proved = true;
+        for (k, exit) in exits.iter().enumerate() {
+            let state = formals(&exit.state, env, Position::Post);
+            if state.is_empty() {
+                all_proved = false;
+                continue;
+            }
+            let mut assume: Vec<&Expr> = pre.to_vec();
+            assume.extend(state.iter());
+            match self
+                .solver
+                .implies(env, &assume, &goal, &format!("{label} exit{k}"))
+            {
+                Decision::Holds { .. } => {}
+                Decision::Fails { model } => return Proof::Refuted(model),
+                Decision::Unknown { .. } => all_proved = false,
+            }
+        }
+        if all_proved {
+            Proof::Proved
+        } else {
+            Proof::Open
+        }
+    }
+}
+
+enum Proof {
+    Proved,
+    Refuted(crate::solver::Model),
+    Open,
+}
+
+/// The formal fragments of clauses that parse and type-check at `pos`.
+fn formals(clauses: &[Clause], env: &Env, pos: Position) -> Vec<Expr> {
+    clauses
+        .iter()
+        .filter_map(|c| c.formal.as_deref())
+        .filter_map(|t| formula::parse_checked(t, env, pos).ok())
+        .collect()
+}
+
+/// Integer values of a counterexample's parameters (others are not Z3's business).
+fn int_values(env: &Env, bindings: &[Binding]) -> Vec<(String, i128)> {
+    bindings
+        .iter()
+        .filter(|b| {
+            env.vars
+                .iter()
+                .any(|(n, t)| n == &b.name && matches!(t, Ty::Int(_)))
+        })
+        .filter_map(|b| {
+            b.value
+                .trim()
+                .parse::<i128>()
+                .ok()
+                .map(|v| (b.name.clone(), v))
+        })
+        .collect()
+}
+
+/// The parameters' values in a Z3 model.
+fn params_of(func: &Function, model: &crate::solver::Model) -> Vec<Binding> {
+    model
+        .iter()
+        .filter(|(name, _)| {
+            func.signature.params.iter().any(|p| &p.name == *name)
+                || name.as_str() == "result"
+                || name.starts_with("len(")
+        })
+        .map(|(name, value)| Binding {
+            name: name.clone(),
+            value: value.clone(),
+        })
+        .collect()
+}
+
+/// The lines of a block with their numbers.
+fn numbered(program: &Program, func: &Function, b: Block) -> String {
+    let text = &program.file(func.file).text;
+    let mut out = String::new();
+    for (i, line) in text.lines().enumerate() {
+        let n = i as u32 + 1;
+        if n > b.end_line {
+            break;
+        }
+        if n >= b.start_line {
+            out.push_str(&format!("{n:>5}| {line}\n"));
+        }
+    }
+    out
+}
+
+fn add(total: &mut Usage, u: &Usage) {
+    total.calls += u.calls;
+    total.cache_hits += u.cache_hits;
+    total.prompt_tokens += u.prompt_tokens;
+    total.completion_tokens += u.completion_tokens;
+}
