@@ -47,6 +47,9 @@ pub struct CheckArgs {
     /// Write every solver query as an SMT-LIB file into DIR
     #[arg(long, value_name = "DIR")]
     dump_smt: Option<PathBuf>,
+    /// Let the model alone judge, without Z3 (to measure what the solver adds)
+    #[arg(long)]
+    no_solver: bool,
     /// Print nothing on stderr but errors
     #[arg(short, long)]
     quiet: bool,
@@ -113,6 +116,7 @@ pub fn run(args: CheckArgs) -> Result<ExitCode> {
         };
         let options = CheckOptions {
             block_lines: args.block_lines,
+            use_solver: !args.no_solver,
             ..CheckOptions::default()
         };
         let mut results: Vec<CheckResult> = Vec::new();

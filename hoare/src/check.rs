@@ -40,6 +40,9 @@ pub struct CheckOptions {
     pub block_lines: u32,
     /// Estimated tokens of the body quoted in a verdict request, at most.
     pub max_body_tokens: usize,
+    /// Let Z3 decide formal steps. Off, the model alone judges (the ablation that
+    /// measures what the solver adds).
+    pub use_solver: bool,
 }
 
 impl Default for CheckOptions {
@@ -47,6 +50,7 @@ impl Default for CheckOptions {
         CheckOptions {
             block_lines: blocks::BLOCK_LINES,
             max_body_tokens: 3000,
+            use_solver: true,
         }
     }
 }
@@ -223,7 +227,7 @@ impl Checker<'_> {
         let func = program.function(f);
         let env = env_of(func);
         let pre: Vec<Expr> = formals(&spec.preconditions, &env, Position::Pre);
-        if !pre.is_empty() {
+        if !pre.is_empty() && self.options.use_solver {
             let refs: Vec<&Expr> = pre.iter().collect();
             match self
                 .solver
@@ -460,10 +464,15 @@ impl Checker<'_> {
                 continue;
             }
             let values = int_values(env, &v.counterexample);
-            match self
-                .solver
-                .admits(env, &pre_refs, &values, &format!("{label} counterexample"))
-            {
+            let admitted = if self.options.use_solver {
+                self.solver
+                    .admits(env, &pre_refs, &values, &format!("{label} counterexample"))
+            } else {
+                Decision::Unknown {
+                    reason: "the solver is off".into(),
+                }
+            };
+            match admitted {
                 Decision::Fails { .. } => {
                     run.z3 += 1;
                     run.notes.push(format!(
@@ -509,6 +518,9 @@ impl Checker<'_> {
         clause: &Clause,
         label: &str,
     ) -> Proof {
+        if !self.options.use_solver {
+            return Proof::Open;
+        }
         let Some(goal) = clause
             .formal
             .as_deref()

@@ -51,6 +51,14 @@ fn stand_in(server: &TestServer, exit_state: Value, verdict: Value) {
 }
 
 async fn check(server: &TestServer, pre: Vec<Clause>) -> (vouch_hoare::CheckResult, u64) {
+    check_with(server, pre, CheckOptions::default()).await
+}
+
+async fn check_with(
+    server: &TestServer,
+    pre: Vec<Clause>,
+    options: CheckOptions,
+) -> (vouch_hoare::CheckResult, u64) {
     let program = vouch_frontend::parse_source("d.c", SRC);
     let graph = CallGraph::build(&program);
     let f = program
@@ -84,7 +92,7 @@ async fn check(server: &TestServer, pre: Vec<Clause>) -> (vouch_hoare::CheckResu
         graph: &graph,
         client: &client,
         solver: Solver::default(),
-        options: CheckOptions::default(),
+        options,
     };
     let result = checker.check(FnIdx(f as u32), &spec, &HashMap::new()).await;
     (result, server.calls())
@@ -115,6 +123,33 @@ async fn z3_proves_a_clause_the_model_calls_broken() {
         "{:?}",
         r.notes
     );
+}
+
+#[tokio::test]
+async fn without_the_solver_the_model_alone_judges() {
+    let server = TestServer::start().await;
+    stand_in(
+        &server,
+        json!([{"text": "returns a / b", "formal": "result == a / b"}]),
+        json!({"clause": "p1", "holds": false, "counterexample": [{"name": "a", "value": "7"}, {"name": "b", "value": "0"}], "explanation": "wrong"}),
+    );
+    let options = CheckOptions {
+        use_solver: false,
+        ..CheckOptions::default()
+    };
+    let (r, _) = check_with(&server, b_nonzero(), options).await;
+    // With Z3 this is proved (and b = 0 would be rejected); the model alone reports it.
+    assert!(
+        matches!(
+            &r.verdict,
+            Verdict::Violated {
+                decided_by: DecidedBy::Model,
+                ..
+            }
+        ),
+        "{r:?}"
+    );
+    assert_eq!(r.z3_decided, 0);
 }
 
 #[tokio::test]

@@ -49,6 +49,11 @@ fn implications_are_proved_or_refuted_with_a_model() {
         }
         other => panic!("{other:?}"),
     }
+    // An off-by-one bound: `i <= n` does not give `i < n`; Z3's model has i = n.
+    match s.implies(&e, &[&pre("i >= 0 && i <= n")], &pre("i < n"), "t") {
+        Decision::Fails { model } => assert_eq!(model["i"], model["n"], "{model:?}"),
+        other => panic!("{other:?}"),
+    }
     // Quantifiers over bounded ranges.
     let all = pre("forall k in 0..n: buf[k] != 0");
     let one = pre("i >= 0 && i < n");
