@@ -1,0 +1,154 @@
+//! `vouch check` on a seeded-bug corpus function: a run recorded in the run store
+//! against the stand-in model, then replayed from the store alone, with the same
+//! verdicts, evidence lines and deciders.
+
+#[path = "../specgen/tests/stand_in/mod.rs"]
+mod stand_in;
+#[path = "../llm/tests/support/mod.rs"]
+mod support;
+
+use serde_json::{Value, json};
+use std::path::Path;
+use std::process::Output;
+use support::TestServer;
+
+async fn vouch(args: &[&str]) -> Output {
+    tokio::process::Command::new(env!("CARGO_BIN_EXE_vouch"))
+        .args(args)
+        .env_remove("OPENAI_BASE_URL")
+        .env_remove("OPENAI_API_BASE")
+        .env_remove("OPENAI_API_KEY")
+        .output()
+        .await
+        .expect("run vouch")
+}
+
+/// The stand-in, except that it finds the planted off-by-one of `pkt_encode`
+/// (c-ringbuf's bug rb-1) with a counterexample on lines 50-51.
+fn finds_rb1(body: &Value) -> String {
+    let d = stand_in::data(body);
+    if stand_in::kind(body) == "verdict" && d["function"] == "pkt_encode" {
+        let clauses: Vec<Value> = d["clauses"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .enumerate()
+            .map(|(i, c)| {
+                if i == 0 {
+                    json!({"clause": c["id"], "holds": false,
+                           "counterexample": [{"name": "cap", "value": "64"}, {"name": "p->len", "value": "60"}],
+                           "lines": [50, 51],
+                           "explanation": "the space check leaves out the checksum byte: 65 bytes are written into 64"})
+                } else {
+                    json!({"clause": c["id"], "holds": true})
+                }
+            })
+            .collect();
+        return json!({ "clauses": clauses }).to_string();
+    }
+    stand_in::scripted(body)
+}
+
+fn verdicts(out: &Output) -> Vec<Value> {
+    let report: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stderr)));
+    report["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|r| {
+            json!({
+                "id": r["id"], "verdict": r["verdict"], "clause": r["clause"],
+                "evidence_lines": r["evidence_lines"], "decided_by": r["decided_by"],
+                "counterexample": r["counterexample"],
+            })
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_recorded_check_replays_with_the_same_verdicts() {
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../corpora/c-ringbuf");
+    let corpus = corpus.to_str().expect("utf-8");
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let store = tmp.path().join("vouch.db");
+    let store = store.to_str().expect("utf-8");
+    let server = TestServer::start().await;
+    server.respond_with(finds_rb1);
+    let args = [
+        "check",
+        corpus,
+        "--model",
+        "test-model",
+        "--store",
+        store,
+        "--format",
+        "json",
+    ];
+    let mut recorded_args = args.to_vec();
+    recorded_args.extend([
+        "--base-url",
+        server.url.as_str(),
+        "--function",
+        "pkt_encode",
+        "--function",
+        "rb_push",
+    ]);
+    let first = vouch(&recorded_args).await;
+    assert_eq!(
+        first.status.code(),
+        Some(1),
+        "a violation: {}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let recorded = verdicts(&first);
+    assert_eq!(recorded.len(), 2);
+    let rb1 = recorded
+        .iter()
+        .find(|v| {
+            v["id"]
+                .as_str()
+                .is_some_and(|id| id.contains("::pkt_encode#"))
+        })
+        .expect("pkt_encode");
+    assert_eq!(rb1["verdict"], "violated");
+    assert_eq!(rb1["evidence_lines"], json!([50, 51]));
+    assert_eq!(rb1["decided_by"], "model");
+    let push = recorded
+        .iter()
+        .find(|v| v["id"].as_str().is_some_and(|id| id.contains("::rb_push#")))
+        .expect("rb_push");
+    assert_eq!(push["verdict"], "verified");
+    let calls = server.calls();
+    drop(server);
+
+    // Replay: no model at all, only the store.
+    let mut replay_args = args.to_vec();
+    replay_args.extend([
+        "--base-url",
+        "http://127.0.0.1:9/v1",
+        "--cache",
+        "replay",
+        "--function",
+        "pkt_encode",
+        "--function",
+        "rb_push",
+    ]);
+    let again = vouch(&replay_args).await;
+    assert_eq!(
+        again.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    assert_eq!(verdicts(&again), recorded);
+    let report: Value = serde_json::from_slice(&again.stdout).expect("json");
+    assert_eq!(report["usage"]["total"]["calls"], 0);
+    assert!(
+        report["usage"]["total"]["cache_hits"]
+            .as_u64()
+            .is_some_and(|h| h >= calls),
+        "{}",
+        report["usage"]
+    );
+}
