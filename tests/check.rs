@@ -2,26 +2,18 @@
 //! against the stand-in model, then replayed from the store alone, with the same
 //! verdicts, evidence lines and deciders.
 
+#[path = "support/cli.rs"]
+mod cli;
 #[path = "../specgen/tests/stand_in/mod.rs"]
 mod stand_in;
 #[path = "../llm/tests/support/mod.rs"]
 mod support;
 
+use cli::vouch;
 use serde_json::{Value, json};
 use std::path::Path;
 use std::process::Output;
 use support::TestServer;
-
-async fn vouch(args: &[&str]) -> Output {
-    tokio::process::Command::new(env!("CARGO_BIN_EXE_vouch"))
-        .args(args)
-        .env_remove("OPENAI_BASE_URL")
-        .env_remove("OPENAI_API_BASE")
-        .env_remove("OPENAI_API_KEY")
-        .output()
-        .await
-        .expect("run vouch")
-}
 
 /// The stand-in, except that it finds the planted off-by-one of `pkt_encode`
 /// (c-ringbuf's bug rb-1) with a counterexample on lines 50-51.
@@ -94,7 +86,7 @@ async fn a_recorded_check_replays_with_the_same_verdicts() {
         "--function",
         "rb_push",
     ]);
-    let first = vouch(&recorded_args).await;
+    let first = vouch(&recorded_args, &[]).await;
     assert_eq!(
         first.status.code(),
         Some(1),
@@ -134,7 +126,7 @@ async fn a_recorded_check_replays_with_the_same_verdicts() {
         "--function",
         "rb_push",
     ]);
-    let again = vouch(&replay_args).await;
+    let again = vouch(&replay_args, &[]).await;
     assert_eq!(
         again.status.code(),
         Some(1),

@@ -3,23 +3,13 @@
 
 #![allow(clippy::print_stderr)]
 
+#[path = "support/cli.rs"]
+mod cli;
 #[path = "../llm/tests/support/mod.rs"]
 mod support;
 
-use std::process::Output;
+use cli::vouch;
 use support::{Reply, TestServer};
-
-async fn vouch(args: &[&str], envs: &[(&str, &str)]) -> Output {
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_vouch"));
-    cmd.args(args)
-        .env_remove("OPENAI_BASE_URL")
-        .env_remove("OPENAI_API_BASE")
-        .env_remove("OPENAI_API_KEY");
-    for (k, v) in envs {
-        cmd.env(k, v);
-    }
-    cmd.output().await.expect("run vouch")
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn check_makes_one_structured_call_and_never_prints_the_key() {

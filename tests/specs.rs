@@ -3,11 +3,14 @@
 
 #![allow(clippy::print_stderr)]
 
+#[path = "support/cli.rs"]
+mod cli;
 #[path = "../specgen/tests/stand_in/mod.rs"]
 mod stand_in;
 #[path = "../llm/tests/support/mod.rs"]
 mod support;
 
+use cli::vouch;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -27,18 +30,6 @@ fn copy(name: &str) -> tempfile::TempDir {
         std::fs::copy(&p, tmp.path().join(p.file_name().expect("name"))).expect("copy");
     }
     tmp
-}
-
-async fn vouch(args: &[&str], envs: &[(&str, &str)]) -> Output {
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_vouch"));
-    cmd.args(args)
-        .env_remove("OPENAI_BASE_URL")
-        .env_remove("OPENAI_API_BASE")
-        .env_remove("OPENAI_API_KEY");
-    for (k, v) in envs {
-        cmd.env(k, v);
-    }
-    cmd.output().await.expect("run vouch")
 }
 
 fn json(out: &Output) -> Value {

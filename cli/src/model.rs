@@ -32,10 +32,20 @@ pub struct CheckArgs {
     /// Where to look for vouch.toml
     #[arg(default_value = ".")]
     path: PathBuf,
-    /// OpenAI-compatible endpoint, up to and including /v1
+    #[command(flatten)]
+    endpoint: EndpointFlags,
+    /// Read this configuration file instead of the nearest vouch.toml
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+}
+
+/// Which model to talk to: the flags every command that calls a model shares.
+#[derive(clap::Args)]
+pub struct EndpointFlags {
+    /// OpenAI-compatible endpoint, up to and including /v1 [default: llm.base_url, OPENAI_BASE_URL]
     #[arg(long, value_name = "URL")]
     base_url: Option<String>,
-    /// Model name to ask for
+    /// Model name to ask for [default: llm.model]
     #[arg(long)]
     model: Option<String>,
     /// remote (an endpoint) or local (llama-server started by vouch)
@@ -44,9 +54,29 @@ pub struct CheckArgs {
     /// With --provider local: smollm2, qwen-0.5b or qwen-1.5b
     #[arg(long, value_name = "NAME")]
     local_model: Option<LocalModel>,
-    /// Read this configuration file instead of the nearest vouch.toml
-    #[arg(long, value_name = "FILE")]
-    config: Option<PathBuf>,
+}
+
+impl EndpointFlags {
+    /// These flags over `[llm]` and the environment.
+    pub fn apply(&self, mut config: LlmConfig) -> LlmConfig {
+        if let Some(u) = &self.base_url {
+            config.base_url = Some(u.clone());
+        }
+        if let Some(m) = &self.model {
+            config.model = Some(m.clone());
+        }
+        if let Some(p) = self.provider.as_deref() {
+            config.provider = if p == "local" {
+                Provider::Local
+            } else {
+                Provider::Remote
+            };
+        }
+        if let Some(m) = self.local_model {
+            config.local_model = m;
+        }
+        config
+    }
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -68,23 +98,7 @@ async fn check(args: CheckArgs) -> Result<()> {
         Some(p) => Config::load(p)?,
         None => Config::find(&args.path)?,
     };
-    let mut config: LlmConfig = file.llm.clone().with_env();
-    if let Some(u) = args.base_url {
-        config.base_url = Some(u);
-    }
-    if let Some(m) = args.model {
-        config.model = Some(m);
-    }
-    if let Some(p) = args.provider.as_deref() {
-        config.provider = if p == "local" {
-            Provider::Local
-        } else {
-            Provider::Remote
-        };
-    }
-    if let Some(m) = args.local_model {
-        config.local_model = m;
-    }
+    let mut config: LlmConfig = args.endpoint.apply(file.llm.clone().with_env());
     config.timeout_secs = config.timeout_secs.min(300);
     if config.provider == Provider::Local {
         eprintln!(

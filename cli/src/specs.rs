@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 use vouch_frontend::{FnIdx, Program};
-use vouch_llm::{ApiKey, Cache, CacheMode, LlmConfig, LocalModel, Provider, Store, UsageReport};
+use vouch_llm::{ApiKey, Cache, CacheMode, LlmConfig, Provider, Store, UsageReport};
 use vouch_specgen::{CallerExpectations, Event, FunctionSpec, Outcome, Specgen};
 
 #[derive(clap::Args)]
@@ -45,18 +45,8 @@ pub struct SpecsArgs {
 /// The model flags shared by the commands that call a model.
 #[derive(clap::Args)]
 pub struct ModelFlags {
-    /// OpenAI-compatible endpoint, up to and including /v1 [default: llm.base_url, OPENAI_BASE_URL]
-    #[arg(long, value_name = "URL")]
-    base_url: Option<String>,
-    /// Model name to ask for [default: llm.model]
-    #[arg(long)]
-    model: Option<String>,
-    /// remote (an endpoint) or local (llama-server started by vouch)
-    #[arg(long, value_parser = ["remote", "local"])]
-    provider: Option<String>,
-    /// With --provider local: smollm2, qwen-0.5b or qwen-1.5b
-    #[arg(long, value_name = "NAME")]
-    local_model: Option<LocalModel>,
+    #[command(flatten)]
+    endpoint: crate::model::EndpointFlags,
     /// read-write, read-only, off or replay (only recorded replies; a miss is an error) [default: llm.cache]
     #[arg(long, value_name = "MODE")]
     cache: Option<CacheMode>,
@@ -75,23 +65,8 @@ pub struct ModelFlags {
 }
 
 impl ModelFlags {
-    pub fn apply(&self, mut config: LlmConfig) -> LlmConfig {
-        if let Some(u) = &self.base_url {
-            config.base_url = Some(u.clone());
-        }
-        if let Some(m) = &self.model {
-            config.model = Some(m.clone());
-        }
-        if let Some(p) = self.provider.as_deref() {
-            config.provider = if p == "local" {
-                Provider::Local
-            } else {
-                Provider::Remote
-            };
-        }
-        if let Some(m) = self.local_model {
-            config.local_model = m;
-        }
+    pub fn apply(&self, config: LlmConfig) -> LlmConfig {
+        let mut config = self.endpoint.apply(config);
         if let Some(c) = self.cache {
             config.cache = c;
         }
@@ -304,22 +279,7 @@ fn vacuity(
     let Outcome::Spec(spec) = outcome else {
         return None;
     };
-    let func = program.function(f);
-    let env = vouch_specgen::spec::env_of(func);
-    let pre: Vec<_> = spec
-        .preconditions
-        .iter()
-        .filter_map(|c| c.formal.as_deref())
-        .filter_map(|t| {
-            vouch_specgen::formula::parse_checked(t, &env, vouch_specgen::formula::Position::Pre)
-                .ok()
-        })
-        .collect();
-    if pre.is_empty() {
-        return None;
-    }
-    let refs: Vec<_> = pre.iter().collect();
-    match solver.satisfiable(&env, &refs, &format!("vacuity {}", func.id)) {
+    match vouch_hoare::check::vacuity(solver, program.function(f), spec)? {
         vouch_hoare::Decision::Fails { .. } => Some(
             "vacuous: Z3 shows that the formal preconditions contradict each other, so no caller can meet them"
                 .into(),

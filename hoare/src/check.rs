@@ -227,20 +227,16 @@ impl Checker<'_> {
         let func = program.function(f);
         let env = env_of(func);
         let pre: Vec<Expr> = formals(&spec.preconditions, &env, Position::Pre);
-        if !pre.is_empty() && self.options.use_solver {
-            let refs: Vec<&Expr> = pre.iter().collect();
-            match self
-                .solver
-                .satisfiable(&env, &refs, &format!("vacuity {}", func.id))
-            {
-                Decision::Fails { .. } => {
+        if self.options.use_solver {
+            match vacuity(&self.solver, func, spec) {
+                None | Some(Decision::Unknown { .. }) => {}
+                Some(Decision::Fails { .. }) => {
                     run.z3 += 1;
                     return Verdict::Unknown {
                         reason: "the spec is vacuous: Z3 shows its formal preconditions contradict each other".into(),
                     };
                 }
-                Decision::Holds { .. } => run.z3 += 1,
-                Decision::Unknown { .. } => {}
+                Some(Decision::Holds { .. }) => run.z3 += 1,
             }
         }
         let Some(body) = func.body else {
@@ -272,7 +268,7 @@ impl Checker<'_> {
             );
             let reply: StepReply = match self.client.call(STAGE, &prompt).await {
                 Ok((r, u)) => {
-                    add(&mut run.usage, &u);
+                    run.usage.add(&u);
                     r
                 }
                 Err(e) => {
@@ -402,7 +398,7 @@ impl Checker<'_> {
         );
         let reply: VerdictReply = match self.client.call(STAGE, &prompt).await {
             Ok((r, u)) => {
-                add(&mut run.usage, &u);
+                run.usage.add(&u);
                 r
             }
             Err(e) => {
@@ -560,6 +556,19 @@ enum Proof {
     Open,
 }
 
+/// Z3 on a spec's formal preconditions: `Fails` when they contradict each other (the
+/// spec is vacuous: no caller can meet it, so anything would "hold"), `Holds` when some
+/// state meets them; `None` when the spec has no formal precondition.
+pub fn vacuity(solver: &Solver, func: &Function, spec: &Spec) -> Option<Decision> {
+    let env = env_of(func);
+    let pre = formals(&spec.preconditions, &env, Position::Pre);
+    if pre.is_empty() {
+        return None;
+    }
+    let refs: Vec<&Expr> = pre.iter().collect();
+    Some(solver.satisfiable(&env, &refs, &format!("vacuity {}", func.id)))
+}
+
 /// The formal fragments of clauses that parse and type-check at `pos`.
 fn formals(clauses: &[Clause], env: &Env, pos: Position) -> Vec<Expr> {
     clauses
@@ -618,11 +627,4 @@ fn numbered(program: &Program, func: &Function, b: Block) -> String {
         }
     }
     out
-}
-
-fn add(total: &mut Usage, u: &Usage) {
-    total.calls += u.calls;
-    total.cache_hits += u.cache_hits;
-    total.prompt_tokens += u.prompt_tokens;
-    total.completion_tokens += u.completion_tokens;
 }

@@ -82,17 +82,7 @@ impl Solver {
             },
             env,
         )
-        .map(|r| match r {
-            // The negated goal is unsatisfiable: the implication holds.
-            Outcome::Unsat => Decision::Holds {
-                model: Model::new(),
-            },
-            Outcome::Sat(model) => Decision::Fails { model },
-            Outcome::Unknown(reason) => Decision::Unknown { reason },
-        })
-        .unwrap_or_else(|e| Decision::Unknown {
-            reason: e.to_string(),
-        })
+        .implication()
     }
 
     /// Are `formulas` satisfiable together? `Holds` carries a model, `Fails` means
@@ -103,16 +93,7 @@ impl Solver {
             |l| formulas.iter().map(|f| l.boolean(f)).collect(),
             env,
         )
-        .map(|r| match r {
-            Outcome::Sat(model) => Decision::Holds { model },
-            Outcome::Unsat => Decision::Fails {
-                model: Model::new(),
-            },
-            Outcome::Unknown(reason) => Decision::Unknown { reason },
-        })
-        .unwrap_or_else(|e| Decision::Unknown {
-            reason: e.to_string(),
-        })
+        .satisfiability()
     }
 
     /// Can the parameter values of a proposed counterexample occur when the
@@ -139,16 +120,7 @@ impl Solver {
             },
             env,
         )
-        .map(|r| match r {
-            Outcome::Sat(model) => Decision::Holds { model },
-            Outcome::Unsat => Decision::Fails {
-                model: Model::new(),
-            },
-            Outcome::Unknown(reason) => Decision::Unknown { reason },
-        })
-        .unwrap_or_else(|e| Decision::Unknown {
-            reason: e.to_string(),
-        })
+        .satisfiability()
     }
 
     fn run(
@@ -156,9 +128,12 @@ impl Solver {
         label: &str,
         build: impl FnOnce(&mut Lowering) -> Result<Vec<Bool>, LowerError>,
         env: &Env,
-    ) -> Result<Outcome, LowerError> {
+    ) -> Outcome {
         let mut l = Lowering::new(env);
-        let facts = build(&mut l)?;
+        let facts = match build(&mut l) {
+            Ok(f) => f,
+            Err(e) => return Outcome::Unknown(e.to_string()),
+        };
         let solver = z3::Solver::new();
         let mut params = Params::new();
         params.set_u32("timeout", self.timeout_ms);
@@ -169,7 +144,7 @@ impl Solver {
         if let Some(dir) = &self.dump_dir {
             dump(dir, label, &solver.to_smt2());
         }
-        Ok(match solver.check() {
+        match solver.check() {
             SatResult::Unsat => Outcome::Unsat,
             SatResult::Sat => {
                 Outcome::Sat(solver.get_model().map(|m| l.model(&m)).unwrap_or_default())
@@ -180,14 +155,40 @@ impl Solver {
                     .get_reason_unknown()
                     .unwrap_or_else(|| "no reason given".into())
             )),
-        })
+        }
     }
 }
 
+/// What Z3 said of a set of facts; a formula that could not be lowered is `Unknown`.
 enum Outcome {
     Sat(Model),
     Unsat,
     Unknown(String),
+}
+
+impl Outcome {
+    /// Read as "can the facts hold together?".
+    fn satisfiability(self) -> Decision {
+        match self {
+            Outcome::Sat(model) => Decision::Holds { model },
+            Outcome::Unsat => Decision::Fails {
+                model: Model::new(),
+            },
+            Outcome::Unknown(reason) => Decision::Unknown { reason },
+        }
+    }
+
+    /// Read as an implication whose goal was negated: unsatisfiable means it holds,
+    /// a model is a counterexample.
+    fn implication(self) -> Decision {
+        match self {
+            Outcome::Unsat => Decision::Holds {
+                model: Model::new(),
+            },
+            Outcome::Sat(model) => Decision::Fails { model },
+            Outcome::Unknown(reason) => Decision::Unknown { reason },
+        }
+    }
 }
 
 fn dump(dir: &std::path::Path, label: &str, smt: &str) {

@@ -25,7 +25,8 @@ pub struct Usage {
 }
 
 impl Usage {
-    fn add(&mut self, o: &Usage) {
+    /// Adds another usage to this one.
+    pub fn add(&mut self, o: &Usage) {
         self.calls += o.calls;
         self.cache_hits += o.cache_hits;
         self.prompt_tokens += o.prompt_tokens;

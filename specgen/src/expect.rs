@@ -2,6 +2,7 @@
 //! site, with where it came from. The model drafts them from the caller's body
 //! ([`ExpectReply`]); [`Expectation::with_draft`] keeps what the body supports.
 
+use crate::request::cap_bytes;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -104,8 +105,8 @@ impl Expectation {
             .established
             .into_iter()
             .filter_map(|mut g| {
-                g.text = cap(g.text.trim());
-                g.code = cap(g.code.trim());
+                g.text = cap_bytes(g.text.trim(), MAX_TEXT);
+                g.code = cap_bytes(g.code.trim(), MAX_TEXT);
                 if !g.code.is_empty() && !body.contains(&squash(&g.code)) {
                     notes.push(format!(
                         "the quoted guard `{}` is not in {caller}'s body; its quote is dropped",
@@ -121,7 +122,7 @@ impl Expectation {
         let list = |v: Vec<String>| {
             let mut v: Vec<String> = v
                 .into_iter()
-                .map(|s| cap(s.trim()))
+                .map(|s| cap_bytes(s.trim(), MAX_TEXT))
                 .filter(|s| !s.is_empty())
                 .collect();
             v.dedup();
@@ -174,17 +175,6 @@ impl Expectation {
 /// Whitespace removed, for comparing quoted code with the body it came from.
 fn squash(s: &str) -> String {
     s.chars().filter(|c| !c.is_whitespace()).collect()
-}
-
-fn cap(s: &str) -> String {
-    if s.len() <= MAX_TEXT {
-        return s.to_string();
-    }
-    let mut end = MAX_TEXT;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}…", &s[..end])
 }
 
 #[cfg(test)]

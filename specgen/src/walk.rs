@@ -452,10 +452,17 @@ async fn specify(ctx: &Ctx, inputs: Vec<(FnIdx, Incoming)>) -> Vec<FunctionSpec>
         };
         let sites = inc.len();
         let groups = request::group(inc);
-        let fits_all: usize = groups
+        // Each group quoted once, with a placeholder id of the final id's width; the
+        // whole request is measured again before it is sent.
+        let quotes: Vec<(request::QuotedExpectation, usize)> = groups
             .iter()
-            .map(|g| request::tokens_of(&request::quote(g, "e00".into(), &caller_name(program, g))))
-            .sum();
+            .map(|g| {
+                let q = request::quote(g, "e00".into(), &caller_name(program, g));
+                let t = request::tokens_of(&q);
+                (q, t)
+            })
+            .collect();
+        let fits_all: usize = quotes.iter().map(|(_, t)| t).sum();
         let quote_budget = if fits_all <= per_fn {
             per_fn
         } else {
@@ -465,11 +472,10 @@ async fn specify(ctx: &Ctx, inputs: Vec<(FnIdx, Incoming)>) -> Vec<FunctionSpec>
         let mut quoted = Vec::new();
         let mut provenance = Vec::new();
         let mut rest: Vec<&Group> = Vec::new();
-        for g in &groups {
-            let id = format!("e{next_id}");
-            let q = request::quote(g, id.clone(), &caller_name(program, g));
-            let t = request::tokens_of(&q);
+        for (g, (mut q, t)) in groups.iter().zip(quotes) {
             if quoted.len() < ctx.options.max_quoted && spent + t <= quote_budget {
+                let id = format!("e{next_id}");
+                q.id = id.clone();
                 spent += t;
                 next_id += 1;
                 provenance.push(Provenance {
@@ -717,7 +723,7 @@ async fn condense(
             .await
         {
             Ok((reply, usage)) => {
-                add_usage(&mut total, &usage);
+                total.add(&usage);
                 read += members;
                 for r in reply.requirements.into_iter().take(MAX_ITEMS) {
                     let text = request::cap_bytes(r.text.trim(), 400);
@@ -741,17 +747,6 @@ async fn condense(
     let mut reqs: Vec<Requirement> = merged.into_values().collect();
     reqs.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.text.cmp(&b.text)));
     (reqs, read, total, notes)
-}
-
-fn add_usage(total: &mut Usage, u: &Usage) {
-    total.calls += u.calls;
-    total.cache_hits += u.cache_hits;
-    total.prompt_tokens += u.prompt_tokens;
-    total.completion_tokens += u.completion_tokens;
-    total.cost_usd += u.cost_usd;
-    total.retries += u.retries;
-    total.repairs += u.repairs;
-    total.failures += u.failures;
 }
 
 /// Asks what `f` expects of each function it calls outside its own unit. Returns the
