@@ -4,42 +4,19 @@
 
 #[path = "support/cli.rs"]
 mod cli;
+#[path = "support/rb1.rs"]
+mod rb1;
 #[path = "../specgen/tests/stand_in/mod.rs"]
 mod stand_in;
 #[path = "../llm/tests/support/mod.rs"]
 mod support;
 
 use cli::vouch;
+use rb1::finds_rb1;
 use serde_json::{Value, json};
 use std::path::Path;
 use std::process::Output;
 use support::TestServer;
-
-/// The stand-in, except that it finds the planted off-by-one of `pkt_encode`
-/// (c-ringbuf's bug rb-1) with a counterexample on lines 50-51.
-fn finds_rb1(body: &Value) -> String {
-    let d = stand_in::data(body);
-    if stand_in::kind(body) == "verdict" && d["function"] == "pkt_encode" {
-        let clauses: Vec<Value> = d["clauses"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .enumerate()
-            .map(|(i, c)| {
-                if i == 0 {
-                    json!({"clause": c["id"], "holds": false,
-                           "counterexample": [{"name": "cap", "value": "64"}, {"name": "p->len", "value": "60"}],
-                           "lines": [50, 51],
-                           "explanation": "the space check leaves out the checksum byte: 65 bytes are written into 64"})
-                } else {
-                    json!({"clause": c["id"], "holds": true})
-                }
-            })
-            .collect();
-        return json!({ "clauses": clauses }).to_string();
-    }
-    stand_in::scripted(body)
-}
 
 fn verdicts(out: &Output) -> Vec<Value> {
     let report: Value = serde_json::from_slice(&out.stdout)

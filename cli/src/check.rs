@@ -2,11 +2,11 @@
 //! function checked against its own spec, assuming only its callees' specs, with a
 //! progress bar and a summary table.
 
-use crate::specs::{ModelFlags, connect, prepare, progress, select, specify, usage_line};
+use crate::specs::{ModelFlags, Prepared, connect, prepare, progress, select, specify, usage_line};
 use crate::{EXIT_PARTIAL, FileArgs, Output};
 use anyhow::{Context, Result};
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -14,8 +14,8 @@ use std::sync::Arc;
 use tokio::task::JoinSet;
 use vouch_frontend::FnIdx;
 use vouch_hoare::{CheckOptions, CheckResult, Checker, Solver, Verdict};
-use vouch_llm::UsageReport;
-use vouch_specgen::{Outcome, Spec};
+use vouch_llm::{Client, UsageReport};
+use vouch_specgen::{FunctionSpec, Outcome, Spec};
 
 /// Exit code when a function violates its spec.
 const EXIT_VIOLATED: u8 = 1;
@@ -38,6 +38,16 @@ pub struct CheckArgs {
     /// Most estimated prompt tokens in one spec request [default: 6000, or specgen.max_prompt_tokens]
     #[arg(long, value_name = "TOKENS")]
     max_prompt_tokens: Option<usize>,
+    #[command(flatten)]
+    pub(crate) checking: CheckFlags,
+    /// Print nothing on stderr but errors
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+/// How functions are checked; shared by `vouch check` and `vouch audit`.
+#[derive(clap::Args, Clone)]
+pub(crate) struct CheckFlags {
     /// Lines of one block of a body, about
     #[arg(long, value_name = "LINES", default_value_t = vouch_hoare::BLOCK_LINES)]
     block_lines: u32,
@@ -49,10 +59,7 @@ pub struct CheckArgs {
     dump_smt: Option<PathBuf>,
     /// Let the model alone judge, without Z3 (to measure what the solver adds)
     #[arg(long)]
-    no_solver: bool,
-    /// Print nothing on stderr but errors
-    #[arg(short, long)]
-    quiet: bool,
+    pub(crate) no_solver: bool,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -96,82 +103,19 @@ pub fn run(args: CheckArgs) -> Result<ExitCode> {
         // A function's check needs its callees' specs, which come after its own in the
         // top-down walk: every spec is written first.
         let (specs, _) = specify(&prepared, &client, None, args.quiet).await;
-        let by_id: Arc<HashMap<String, Spec>> = Arc::new(
-            specs
-                .values()
-                .filter_map(|s| match &s.outcome {
-                    Outcome::Spec(spec) => Some((s.id.clone(), (**spec).clone())),
-                    Outcome::Unknown { .. } => None,
-                })
-                .collect(),
-        );
         let chosen: Vec<FnIdx> = match &targets {
             Some(t) => t.clone(),
             None => specs.keys().copied().collect(),
         };
-        let bar = progress("check", chosen.len() as u64, args.quiet);
-        let solver = Solver {
-            timeout_ms: args.solver_timeout_ms,
-            dump_dir: args.dump_smt.clone(),
-        };
-        let options = CheckOptions {
-            block_lines: args.block_lines,
-            use_solver: !args.no_solver,
-            ..CheckOptions::default()
-        };
-        let mut results: Vec<CheckResult> = Vec::new();
-        let mut tasks = JoinSet::new();
-        let in_flight = prepared.llm.max_concurrency.max(1) * 2;
-        let mut queue = chosen.into_iter();
-        loop {
-            while tasks.len() < in_flight
-                && let Some(f) = queue.next()
-            {
-                let id = prepared.program.function(f).id.to_string();
-                let Some(spec) = by_id.get(&id).cloned() else {
-                    let reason = specs
-                        .get(&f)
-                        .and_then(|s| match &s.outcome {
-                            Outcome::Unknown { reason } => Some(reason.clone()),
-                            Outcome::Spec(_) => None,
-                        })
-                        .unwrap_or_else(|| "no spec".into());
-                    results.push(unknown(
-                        f,
-                        id,
-                        format!("no spec to check against: {reason}"),
-                    ));
-                    continue;
-                };
-                let (program, graph, client, by_id) = (
-                    prepared.program.clone(),
-                    prepared.graph.clone(),
-                    client.clone(),
-                    by_id.clone(),
-                );
-                let (solver, options) = (solver.clone(), options.clone());
-                tasks.spawn(async move {
-                    let checker = Checker {
-                        program: &program,
-                        graph: &graph,
-                        client: &client,
-                        solver,
-                        options,
-                    };
-                    checker.check(f, &spec, &by_id).await
-                });
-            }
-            let Some(done) = tasks.join_next().await else {
-                break;
-            };
-            match done {
-                Ok(r) => results.push(r),
-                Err(e) => tracing::error!(error = %e, "a check task failed"),
-            }
-            bar.set_position(results.len() as u64);
-            bar.set_message(usage_line(&client));
-        }
-        bar.finish_and_clear();
+        let results = check_all(
+            &prepared,
+            &client,
+            &specs,
+            chosen,
+            &args.checking,
+            args.quiet,
+        )
+        .await;
         let usage = client.usage();
         let model = client.model().to_string();
         if let Some(local) = connected.local {
@@ -180,6 +124,93 @@ pub fn run(args: CheckArgs) -> Result<ExitCode> {
         write(&args, &prepared.program, results, usage, model)
     })
 }
+
+/// The written specs by function id.
+pub(crate) fn specs_by_id(specs: &BTreeMap<FnIdx, FunctionSpec>) -> HashMap<String, Spec> {
+    specs
+        .values()
+        .filter_map(|s| match &s.outcome {
+            Outcome::Spec(spec) => Some((s.id.clone(), (**spec).clone())),
+            Outcome::Unknown { .. } => None,
+        })
+        .collect()
+}
+
+/// Checks each of `chosen` against its spec, concurrently, with a progress bar. A function
+/// without a spec is `Unknown` with the reason its spec is missing.
+pub(crate) async fn check_all(
+    prepared: &Prepared,
+    client: &Arc<Client>,
+    specs: &BTreeMap<FnIdx, FunctionSpec>,
+    chosen: Vec<FnIdx>,
+    flags: &CheckFlags,
+    quiet: bool,
+) -> Vec<CheckResult> {
+    let by_id = Arc::new(specs_by_id(specs));
+    let bar = progress("check", chosen.len() as u64, quiet);
+    let solver = Solver {
+        timeout_ms: flags.solver_timeout_ms,
+        dump_dir: flags.dump_smt.clone(),
+    };
+    let options = CheckOptions {
+        block_lines: flags.block_lines,
+        use_solver: !flags.no_solver,
+        ..CheckOptions::default()
+    };
+    let mut results: Vec<CheckResult> = Vec::new();
+    let mut tasks = JoinSet::new();
+    let in_flight = prepared.llm.max_concurrency.max(1) * 2;
+    let mut queue = chosen.into_iter();
+    loop {
+        while tasks.len() < in_flight
+            && let Some(f) = queue.next()
+        {
+            let id = prepared.program.function(f).id.to_string();
+            let Some(spec) = by_id.get(&id).cloned() else {
+                let reason = specs
+                    .get(&f)
+                    .and_then(|s| match &s.outcome {
+                        Outcome::Unknown { reason } => Some(reason.clone()),
+                        Outcome::Spec(_) => None,
+                    })
+                    .unwrap_or_else(|| "no spec".into());
+                results.push(unknown(f, id, format!("{NO_SPEC}{reason}")));
+                continue;
+            };
+            let (program, graph, client, by_id) = (
+                prepared.program.clone(),
+                prepared.graph.clone(),
+                client.clone(),
+                by_id.clone(),
+            );
+            let (solver, options) = (solver.clone(), options.clone());
+            tasks.spawn(async move {
+                let checker = Checker {
+                    program: &program,
+                    graph: &graph,
+                    client: &client,
+                    solver,
+                    options,
+                };
+                checker.check(f, &spec, &by_id).await
+            });
+        }
+        let Some(done) = tasks.join_next().await else {
+            break;
+        };
+        match done {
+            Ok(r) => results.push(r),
+            Err(e) => tracing::error!(error = %e, "a check task failed"),
+        }
+        bar.set_position(results.len() as u64);
+        bar.set_message(usage_line(client));
+    }
+    bar.finish_and_clear();
+    results
+}
+
+/// How the reason of a function left unchecked for want of a spec starts.
+pub(crate) const NO_SPEC: &str = "no spec to check against: ";
 
 fn unknown(f: FnIdx, id: String, reason: String) -> CheckResult {
     CheckResult {

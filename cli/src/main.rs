@@ -2,12 +2,14 @@
 // The binary is the one place that talks to the terminal.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod audit;
 mod cache;
 mod check;
 mod config;
 mod graph;
 mod model;
 mod specs;
+mod view;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -90,6 +92,27 @@ the clause, a counterexample, the lines and who decided it (model or z3); anythi
 Exit codes: 0 all verified, 1 some violated, 3 some unknown, 2 usage or internal error."
     )]
     Check(check::CheckArgs),
+    /// Audit a tree: specs, checks and findings, written as a report directory (the whole pipeline)
+    #[command(
+        long_about = "Run the whole pipeline on PATH: parse, call graph, a spec for every function from what its \
+callers expect, and every function checked against its spec (Z3 deciding formal steps).\n\n\
+Writes DIR (default ROOT/.vouch/report):\n  \
+findings.json  every finding, unknown and the run's metadata (schema: docs/findings.schema.json)\n  \
+report.sarif   SARIF 2.1.0 for GitHub code scanning and IDEs\n  \
+index.html     a self-contained viewer: open it in a browser, or `vouch view DIR`\n  \
+summary.md     a summary for a pull-request comment\n  \
+tests/         the generated tests of confirmed and refuted findings\n\n\
+A finding is `confirmed` when a generated test failed as predicted, `unconfirmed` when no test showed it, \
+`refuted` when the test passed. Inline `// vouch-ignore[KIND]: reason` on the reported line or the line above \
+suppresses a finding (KIND: postcondition, error-contract or all; the reason is required).\n\n\
+Every model reply is recorded in ROOT/.vouch/vouch.db first: a killed audit resumes where it stopped, and a \
+second audit of an unchanged tree makes no model calls.\n\n\
+Exit codes: 1 unsuppressed findings at or above --fail-on (default: confirmed), 3 partial (functions left \
+unknown, a budget spent), 0 otherwise; 2 usage or internal error. --exit-zero makes 1 and 3 into 0."
+    )]
+    Audit(audit::AuditArgs),
+    /// Open an audit's HTML report: serve it on 127.0.0.1, or print its path
+    View(view::ViewArgs),
     /// Check the model setup (an OpenAI-compatible endpoint or the local llama-server)
     Model(model::ModelArgs),
 }
@@ -152,6 +175,8 @@ fn main() -> ExitCode {
         Command::Model(args) => model::run(args).map(|()| ExitCode::SUCCESS),
         Command::Specs(args) => specs::run(args),
         Command::Check(args) => check::run(args),
+        Command::Audit(args) => audit::run(args),
+        Command::View(args) => view::run(args),
     };
     match result {
         Ok(code) => code,

@@ -26,12 +26,20 @@ use vouch_frontend::{FnIdx, Function, Program};
 use vouch_llm::{Client, Usage};
 use vouch_specgen::formula::{self, Env, Expr, Position, Ty};
 use vouch_specgen::prompt::{self, Vars};
-use vouch_specgen::spec::{Clause, Spec, env_of};
+use vouch_specgen::spec::{Clause, Section, Spec, env_of};
 
 const STEP: &str = include_str!("../prompts/step.txt");
 const VERDICT: &str = include_str!("../prompts/verdict.txt");
 /// The model stage name in usage reports.
 pub const STAGE: &str = "hoare";
+
+/// The ids of the checker's templates, as stored with each request.
+pub fn prompt_ids() -> Vec<String> {
+    vec![
+        prompt::template_id(STAGE, "step", STEP),
+        prompt::template_id(STAGE, "verdict", VERDICT),
+    ]
+}
 
 /// Limits of a check; each has a flag.
 #[derive(Clone, Debug)]
@@ -72,6 +80,24 @@ pub struct Binding {
     pub value: String,
 }
 
+/// One forward step: what holds after a block of the body.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Step {
+    pub start_line: u32,
+    pub end_line: u32,
+    pub text: String,
+}
+
+impl std::fmt::Display for Step {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "lines {}-{}: {}",
+            self.start_line, self.end_line, self.text
+        )
+    }
+}
+
 /// The outcome of checking one function.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "verdict", rename_all = "snake_case")]
@@ -80,9 +106,17 @@ pub enum Verdict {
     Violated {
         /// The clause broken, as written in the spec.
         clause: String,
+        /// Its formal fragment, if it has one.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        formal: Option<String>,
+        /// Its section of the spec (`postcondition` or `error`).
+        section: Section,
+        /// The caller expectations it came from (provenance ids of the spec).
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        from: Vec<String>,
         counterexample: Vec<Binding>,
-        /// The forward steps, one line per block.
-        steps: Vec<String>,
+        /// The forward steps, one per block.
+        steps: Vec<Step>,
         evidence_lines: Vec<u32>,
         explanation: String,
         decided_by: DecidedBy,
@@ -288,16 +322,15 @@ impl Checker<'_> {
             }
             exits.extend(reply.exits);
             state = reply.postcondition;
-            steps.push(format!(
-                "lines {}-{}: {}",
-                b.start_line,
-                b.end_line,
-                state
+            steps.push(Step {
+                start_line: b.start_line,
+                end_line: b.end_line,
+                text: state
                     .iter()
                     .map(|c| c.text.as_str())
                     .collect::<Vec<_>>()
-                    .join("; ")
-            ));
+                    .join("; "),
+            });
         }
         // Falling off the end is an exit of a function that returns nothing; one that
         // returns a value leaves through its returns (a Rust tail expression counts).
@@ -353,7 +386,7 @@ impl Checker<'_> {
         env: &Env,
         pre: &[Expr],
         exits: &[ExitState],
-        steps: Vec<String>,
+        steps: Vec<Step>,
         run: &mut Run,
     ) -> Verdict {
         let clauses: Vec<(String, &Clause)> = (spec
@@ -368,6 +401,13 @@ impl Checker<'_> {
                 .map(|(i, c)| (format!("r{}", i + 1), c)),
         )
         .collect();
+        let section = |id: &str| {
+            if id.starts_with('r') {
+                Section::Error
+            } else {
+                Section::Postcondition
+            }
+        };
         if clauses.is_empty() {
             return Verdict::Unknown {
                 reason: "the spec states no postcondition or error clause to check".into(),
@@ -434,6 +474,9 @@ impl Checker<'_> {
                     }
                     return Verdict::Violated {
                         clause: clause.text.clone(),
+                        formal: clause.formal.clone(),
+                        section: section(id),
+                        from: clause.from.clone(),
                         counterexample,
                         steps,
                         evidence_lines: v.lines.clone(),
@@ -485,6 +528,9 @@ impl Checker<'_> {
                     }
                     return Verdict::Violated {
                         clause: clause.text.clone(),
+                        formal: clause.formal.clone(),
+                        section: section(id),
+                        from: clause.from.clone(),
                         counterexample: v.counterexample.clone(),
                         steps,
                         evidence_lines: v.lines.clone(),

@@ -16,5 +16,7 @@ pub mod check;
 pub mod solver;
 
 pub use blocks::{BLOCK_LINES, Block, split};
-pub use check::{Binding, CheckOptions, CheckResult, Checker, DecidedBy, Verdict};
+pub use check::{
+    Binding, CheckOptions, CheckResult, Checker, DecidedBy, Step, Verdict, prompt_ids,
+};
 pub use solver::{Decision, LowerError, Model, Solver};

@@ -211,11 +211,19 @@ async fn an_admitted_counterexample_is_a_violation_by_the_model() {
             decided_by,
             evidence_lines,
             steps,
+            section,
+            formal,
             ..
         } => {
             assert_eq!(*decided_by, DecidedBy::Model);
             assert_eq!(evidence_lines, &[5]);
             assert_eq!(steps.len(), 1);
+            assert!(
+                steps[0].start_line <= 5 && 5 <= steps[0].end_line,
+                "{steps:?}"
+            );
+            assert_eq!(*section, vouch_specgen::spec::Section::Postcondition);
+            assert!(formal.is_some());
         }
         other => panic!("{other:?}"),
     }

@@ -24,6 +24,8 @@ pub enum Template {
 }
 
 impl Template {
+    pub const ALL: [Template; 3] = [Template::Spec, Template::Expect, Template::Reduce];
+
     fn source(self) -> &'static str {
         match self {
             Template::Spec => include_str!("../prompts/spec.txt"),
@@ -48,6 +50,11 @@ impl Template {
     pub fn id(self) -> String {
         template_id("specgen", self.name(), self.source())
     }
+}
+
+/// The ids of every specgen template, as stored with each request.
+pub fn prompt_ids() -> Vec<String> {
+    Template::ALL.iter().map(|t| t.id()).collect()
 }
 
 /// The version in a template's first line, `{#- version: N -#}`.

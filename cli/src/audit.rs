@@ -1,0 +1,439 @@
+//! `vouch audit`: the whole pipeline over a tree, written as a report directory
+//! (`findings.json`, `report.sarif`, `index.html`, `summary.md`, `tests/`), with the
+//! findings on stdout and an exit code a CI job can act on.
+
+use crate::check::{CheckFlags, NO_SPEC, check_all};
+use crate::specs::{ModelFlags, connect, prepare, specify};
+use crate::{EXIT_PARTIAL, FileArgs, Output};
+use anyhow::{Context, Result};
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Instant;
+use vouch_frontend::{FnIdx, Program};
+use vouch_hoare::{CheckResult, Verdict};
+use vouch_reports as reports;
+use vouch_reports::{Finding, Kind, Report, Status};
+use vouch_specgen::spec::Section;
+use vouch_specgen::{FunctionSpec, Spec};
+
+/// Exit code when findings at or above `--fail-on` remain.
+const EXIT_FINDINGS: u8 = 1;
+/// The most source lines a finding carries for the viewer.
+const SOURCE_LINES: usize = 400;
+/// The most source bytes a finding carries for the viewer.
+const SOURCE_BYTES: usize = 64 * 1024;
+
+#[derive(clap::Args)]
+pub struct AuditArgs {
+    #[command(flatten)]
+    files: FileArgs,
+    /// Write the report into DIR [default: ROOT/.vouch/report]
+    #[arg(short, long, value_name = "DIR")]
+    output: Option<PathBuf>,
+    #[command(flatten)]
+    model: ModelFlags,
+    /// Most estimated prompt tokens in one spec request [default: 6000, or specgen.max_prompt_tokens]
+    #[arg(long, value_name = "TOKENS")]
+    max_prompt_tokens: Option<usize>,
+    #[command(flatten)]
+    checking: CheckFlags,
+    /// Exit 1 when a finding at least this sure is not suppressed
+    #[arg(long, value_enum, default_value_t = FailOn::Confirmed)]
+    fail_on: FailOn,
+    /// Exit 0 whatever was found or left undecided (errors still exit 2)
+    #[arg(long)]
+    exit_zero: bool,
+    /// Print nothing on stderr but errors
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum FailOn {
+    /// Only findings a generated test confirmed
+    Confirmed,
+    /// Confirmed and unconfirmed findings
+    Unconfirmed,
+}
+
+pub fn run(args: AuditArgs) -> Result<ExitCode> {
+    let started = Instant::now();
+    let (prepared, cache) = prepare(&args.files, &args.model, args.max_prompt_tokens)?;
+    let root = prepared
+        .options
+        .root_dir
+        .clone()
+        .unwrap_or_else(|| args.files.path.clone());
+    let out_dir = args
+        .output
+        .clone()
+        .unwrap_or_else(|| root.join(".vouch").join("report"));
+    let mut timings = vec![("parse and call graph", started.elapsed().as_secs_f64())];
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    let (report, usage_calls) = runtime.block_on(async {
+        let connected = connect(prepared.llm.clone(), cache, args.quiet).await?;
+        let client = Arc::new(connected.client);
+        let t = Instant::now();
+        let (specs, _) = specify(&prepared, &client, None, args.quiet).await;
+        timings.push(("specgen", t.elapsed().as_secs_f64()));
+        let t = Instant::now();
+        let all: Vec<FnIdx> = specs.keys().copied().collect();
+        let results = check_all(&prepared, &client, &specs, all, &args.checking, args.quiet).await;
+        timings.push(("hoare", t.elapsed().as_secs_f64()));
+        let usage = client.usage();
+        let model = client.model().to_string();
+        if let Some(local) = connected.local {
+            local.stop().await;
+        }
+        let run = run_info(&args, model, &usage, &timings);
+        let calls = usage.total.calls;
+        anyhow::Ok((build(&prepared.program, &specs, results, run), calls))
+    })?;
+    let mut report = report;
+    write_dir(&out_dir, &mut report)?;
+    print_findings(&report, &out_dir)?;
+    if !args.quiet {
+        let s = &report.summary;
+        eprintln!(
+            "vouch audit: {} findings ({} confirmed, {} unconfirmed, {} refuted, {} suppressed), {} verified, {} unknown; {} model calls; report in {}",
+            s.violated,
+            s.confirmed,
+            s.unconfirmed,
+            s.refuted,
+            s.suppressed,
+            s.verified,
+            s.unknown,
+            usage_calls,
+            out_dir.display()
+        );
+        for d in &report.diagnostics {
+            eprintln!("warning: {d}");
+        }
+    }
+    let at = match args.fail_on {
+        FailOn::Confirmed => Status::Confirmed,
+        FailOn::Unconfirmed => Status::Unconfirmed,
+    };
+    Ok(if args.exit_zero {
+        ExitCode::SUCCESS
+    } else if report.failing(at) > 0 {
+        ExitCode::from(EXIT_FINDINGS)
+    } else if report.summary.unknown > 0 || report.run.budget_spent.is_some() {
+        ExitCode::from(EXIT_PARTIAL)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn run_info(
+    args: &AuditArgs,
+    model: String,
+    usage: &vouch_llm::UsageReport,
+    timings: &[(&str, f64)],
+) -> reports::RunInfo {
+    let conv = |u: &vouch_llm::Usage| reports::Usage {
+        calls: u.calls,
+        cache_hits: u.cache_hits,
+        prompt_tokens: u.prompt_tokens,
+        completion_tokens: u.completion_tokens,
+        cost_usd: u.cost_usd,
+    };
+    let mut prompts = vouch_specgen::prompt::prompt_ids();
+    prompts.extend(vouch_hoare::prompt_ids());
+    reports::RunInfo {
+        tool: "vouch".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        root: args.files.path.display().to_string(),
+        model,
+        prompts,
+        solver: !args.checking.no_solver,
+        usage: conv(&usage.total),
+        usage_by_stage: usage
+            .by_stage
+            .iter()
+            .map(|(k, v)| (k.clone(), conv(v)))
+            .collect(),
+        budget_spent: usage.budget_spent.map(|b| b.to_string()),
+        timings: timings
+            .iter()
+            .map(|(stage, seconds)| reports::Timing {
+                stage: (*stage).to_string(),
+                seconds: *seconds,
+            })
+            .collect(),
+        skipped: vec![reports::Skipped {
+            stage: "testgen".into(),
+            reason: "vouch does not generate confirming tests yet, so every finding is unconfirmed"
+                .into(),
+        }],
+    }
+}
+
+/// The report of a run: a finding per violated function, an unknown per undecided one,
+/// inline suppressions applied.
+pub(crate) fn build(
+    program: &Program,
+    specs: &BTreeMap<FnIdx, FunctionSpec>,
+    results: Vec<CheckResult>,
+    run: reports::RunInfo,
+) -> Report {
+    let by_id = crate::check::specs_by_id(specs);
+    let mut report = Report {
+        schema_version: reports::SCHEMA_VERSION,
+        run,
+        summary: reports::Summary {
+            files: program.files.len(),
+            functions: program.functions.len(),
+            checked: results.len(),
+            ..reports::Summary::default()
+        },
+        findings: Vec::new(),
+        unknowns: Vec::new(),
+        unused_suppressions: Vec::new(),
+        diagnostics: Vec::new(),
+    };
+    for r in results {
+        let func = program.function(r.function);
+        let file = &program.file(func.file).path;
+        match r.verdict {
+            Verdict::Verified => report.summary.verified += 1,
+            Verdict::Unknown { reason } => {
+                let (stage, reason) = match reason.strip_prefix(NO_SPEC) {
+                    Some(rest) => ("specgen", rest.to_string()),
+                    None => ("hoare", reason),
+                };
+                report.unknowns.push(reports::Unknown {
+                    function: func.qualified_name.clone(),
+                    function_id: func.id.to_string(),
+                    file: file.clone(),
+                    line: func.span.start_line,
+                    stage: stage.into(),
+                    reason,
+                });
+            }
+            Verdict::Violated {
+                clause,
+                formal,
+                section,
+                from,
+                counterexample,
+                steps,
+                evidence_lines,
+                explanation,
+                decided_by,
+            } => {
+                let spec = by_id.get(func.id.as_str());
+                let kind = match section {
+                    Section::Error => Kind::ErrorContract,
+                    _ => Kind::Postcondition,
+                };
+                let (start, end) = (func.span.start_line, func.span.end_line);
+                let line = evidence_lines
+                    .iter()
+                    .copied()
+                    .find(|l| (start..=end).contains(l))
+                    .unwrap_or(start);
+                let fp = reports::fingerprint(&kind.rule_id(), func.id.as_str(), &clause);
+                report.findings.push(Finding {
+                    id: reports::finding_id(&fp),
+                    fingerprint: fp,
+                    rule: kind.rule_id(),
+                    kind,
+                    severity: Status::Unconfirmed.severity(),
+                    status: Status::Unconfirmed,
+                    function: func.qualified_name.clone(),
+                    function_id: func.id.to_string(),
+                    file: file.clone(),
+                    start_line: start,
+                    end_line: end,
+                    line,
+                    clause: reports::ClauseRef {
+                        text: clause,
+                        formal,
+                        section: match section {
+                            Section::Error => "error",
+                            _ => "postcondition",
+                        }
+                        .into(),
+                    },
+                    expected_by: spec.map(|s| expected_by(s, &from)).unwrap_or_default(),
+                    explanation,
+                    steps: steps
+                        .into_iter()
+                        .map(|s| reports::Step {
+                            start_line: s.start_line,
+                            end_line: s.end_line,
+                            text: s.text,
+                        })
+                        .collect(),
+                    evidence_lines,
+                    counterexample: counterexample
+                        .into_iter()
+                        .map(|b| reports::Binding {
+                            name: b.name,
+                            value: b.value,
+                        })
+                        .collect(),
+                    decided_by: match decided_by {
+                        vouch_hoare::DecidedBy::Model => reports::DecidedBy::Model,
+                        vouch_hoare::DecidedBy::Z3 => reports::DecidedBy::Z3,
+                    },
+                    spec: spec.map(spec_view).unwrap_or_default(),
+                    source: source(&program.file(func.file).text, start, end),
+                    test: None,
+                    suppression: None,
+                    notes: r.notes,
+                });
+            }
+        }
+    }
+    let mut suppressions = Vec::new();
+    for f in &program.files {
+        if f.text.contains("vouch-ignore[") {
+            let (found, diags) = reports::suppress::scan(&f.path, &f.text);
+            suppressions.extend(found);
+            report.diagnostics.extend(diags);
+        }
+    }
+    reports::suppress::apply(&mut report, suppressions);
+    for u in &report.unused_suppressions {
+        report.diagnostics.push(format!(
+            "{}:{}: vouch-ignore[{}] matches no finding; remove it",
+            u.file, u.line, u.kind
+        ));
+    }
+    report.finalize();
+    report
+}
+
+/// The call sites a clause's `from` ids stand for.
+fn expected_by(spec: &Spec, from: &[String]) -> Vec<reports::CallerSite> {
+    let mut out: Vec<reports::CallerSite> = spec
+        .provenance
+        .iter()
+        .filter(|p| from.contains(&p.id))
+        .flat_map(|p| &p.sites)
+        .map(|s| reports::CallerSite {
+            caller: s.caller.clone(),
+            file: s.file.clone(),
+            line: s.line,
+        })
+        .collect();
+    out.sort_by(|a, b| (&a.file, a.line, &a.caller).cmp(&(&b.file, b.line, &b.caller)));
+    out.dedup();
+    out
+}
+
+fn spec_view(spec: &Spec) -> reports::SpecView {
+    let texts = |cs: &[vouch_specgen::spec::Clause]| cs.iter().map(|c| c.text.clone()).collect();
+    reports::SpecView {
+        summary: spec.summary.clone(),
+        preconditions: texts(&spec.preconditions),
+        postconditions: texts(&spec.postconditions),
+        side_effects: texts(&spec.side_effects),
+        errors: texts(&spec.errors),
+    }
+}
+
+/// Lines `start..=end` of a file's text, within the size limits.
+fn source(text: &str, start: u32, end: u32) -> reports::Source {
+    let mut out = String::new();
+    let mut truncated = false;
+    for (i, line) in text
+        .lines()
+        .skip(start.saturating_sub(1) as usize)
+        .take((end + 1).saturating_sub(start) as usize)
+        .enumerate()
+    {
+        if i >= SOURCE_LINES || out.len() + line.len() > SOURCE_BYTES {
+            truncated = true;
+            break;
+        }
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str(line);
+    }
+    reports::Source {
+        start_line: start,
+        text: out,
+        truncated,
+    }
+}
+
+fn json(report: &Report) -> Result<String> {
+    Ok(serde_json::to_string_pretty(report).context("cannot serialize the findings")? + "\n")
+}
+
+fn write_file(path: &Path, text: &str) -> Result<()> {
+    let mut out = Output::create(Some(path))?;
+    out.write_all(text.as_bytes())
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    out.finish()
+}
+
+/// Writes every file of the report directory, each whole or not at all; findings.json
+/// last, with the time the rendering took.
+pub(crate) fn write_dir(dir: &Path, report: &mut Report) -> Result<()> {
+    let t = Instant::now();
+    std::fs::create_dir_all(dir.join("tests"))
+        .with_context(|| format!("cannot create the report directory {}", dir.display()))?;
+    let (sarif, notes) = reports::to_sarif_string(report);
+    for n in &notes {
+        tracing::warn!("{n}");
+    }
+    write_file(&dir.join("report.sarif"), &(sarif + "\n"))?;
+    write_file(&dir.join("summary.md"), &reports::to_markdown(report))?;
+    write_file(&dir.join("index.html"), &reports::to_html(report)?)?;
+    for f in &report.findings {
+        if let Some(test) = &f.test {
+            let name = Path::new(&test.path)
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| format!("{}.txt", f.id));
+            write_file(&dir.join("tests").join(name), &test.source)?;
+        }
+    }
+    report.run.timings.push(reports::Timing {
+        stage: "reports".into(),
+        seconds: t.elapsed().as_secs_f64(),
+    });
+    write_file(&dir.join("findings.json"), &json(report)?)
+}
+
+fn print_findings(report: &Report, dir: &Path) -> Result<()> {
+    use std::fmt::Write as _;
+    let mut s = String::new();
+    for f in &report.findings {
+        let status = if f.suppression.is_some() {
+            "suppressed"
+        } else {
+            f.status.name()
+        };
+        let _ = writeln!(
+            s,
+            "{status:<11} {}  {}  {}:{}  {}",
+            f.id, f.function, f.file, f.line, f.clause.text
+        );
+    }
+    let m = &report.summary;
+    let _ = writeln!(
+        s,
+        "\n{} findings: {} confirmed, {} unconfirmed, {} refuted, {} suppressed\n{} functions: {} verified, {} unknown\nreport: {}",
+        m.violated,
+        m.confirmed,
+        m.unconfirmed,
+        m.refuted,
+        m.suppressed,
+        m.checked,
+        m.verified,
+        m.unknown,
+        dir.join("index.html").display()
+    );
+    let mut out = Output::create(None)?;
+    out.write_all(s.as_bytes())?;
+    out.finish()
+}

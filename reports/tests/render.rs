@@ -1,0 +1,553 @@
+//! The renderers over a built report: findings.json round trip and schema, SARIF against
+//! the 2.1.0 JSON schema and GitHub's limits, Markdown escaping and size, and the HTML
+//! viewer in headless Chromium (renders, filters, sorts, shows planted script as text).
+
+#![allow(clippy::print_stderr)]
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use vouch_reports::*;
+
+const PAYLOAD: &str = "</script><script>alert(1)</script>";
+
+fn finding(i: usize, status: Status, kind: Kind, file: &str, function: &str) -> Finding {
+    let clause = format!("returns a value below {i} | <b>bold</b>");
+    let function_id = format!("{file}::{function}");
+    let fp = fingerprint(&kind.rule_id(), &function_id, &clause);
+    Finding {
+        id: finding_id(&fp),
+        fingerprint: fp,
+        rule: kind.rule_id(),
+        kind,
+        severity: status.severity(),
+        status,
+        function: function.to_string(),
+        function_id,
+        file: file.to_string(),
+        start_line: 10,
+        end_line: 14,
+        line: 12,
+        clause: ClauseRef {
+            text: clause,
+            formal: Some("result < n".into()),
+            section: "postcondition".into(),
+        },
+        expected_by: vec![CallerSite {
+            caller: "main.c::main".into(),
+            file: "main.c".into(),
+            line: 40,
+        }],
+        explanation: "the loop runs one index too far".into(),
+        steps: vec![
+            Step {
+                start_line: 10,
+                end_line: 11,
+                text: "i == 0".into(),
+            },
+            Step {
+                start_line: 12,
+                end_line: 14,
+                text: "i <= n".into(),
+            },
+        ],
+        evidence_lines: vec![12],
+        counterexample: vec![Binding {
+            name: "n".into(),
+            value: "4".into(),
+        }],
+        decided_by: DecidedBy::Model,
+        spec: SpecView {
+            summary: "Sums the buffer.".into(),
+            preconditions: vec!["buf holds n bytes".into()],
+            postconditions: vec![format!("returns a value below {i} | <b>bold</b>")],
+            side_effects: Vec::new(),
+            errors: Vec::new(),
+        },
+        source: Source {
+            start_line: 10,
+            text: format!(
+                "int {function}(int n) {{\n  int i = 0;\n  /* {PAYLOAD} */\n  return i;\n}}"
+            ),
+            truncated: false,
+        },
+        test: None,
+        suppression: None,
+        notes: Vec::new(),
+    }
+}
+
+fn report(findings: Vec<Finding>) -> Report {
+    let mut r = Report {
+        schema_version: SCHEMA_VERSION,
+        run: RunInfo {
+            tool: "vouch".into(),
+            version: "0.1.0".into(),
+            root: "corpora/demo".into(),
+            model: "test-model".into(),
+            prompts: vec!["specgen.spec@1".into()],
+            solver: true,
+            ..RunInfo::default()
+        },
+        summary: Summary {
+            files: 2,
+            functions: 9,
+            checked: 9,
+            ..Summary::default()
+        },
+        findings,
+        unknowns: vec![Unknown {
+            function: "helper".into(),
+            function_id: "util.c::helper".into(),
+            file: "util.c".into(),
+            line: 3,
+            stage: "hoare".into(),
+            reason: format!("the verdict request failed {PAYLOAD}"),
+        }],
+        unused_suppressions: Vec::new(),
+        diagnostics: Vec::new(),
+    };
+    r.finalize();
+    r
+}
+
+fn mixed() -> Report {
+    let mut fs = vec![
+        finding(
+            1,
+            Status::Confirmed,
+            Kind::Postcondition,
+            "ring.c",
+            "rb_push",
+        ),
+        finding(
+            2,
+            Status::Unconfirmed,
+            Kind::ErrorContract,
+            "ring.c",
+            "rb_pop",
+        ),
+        finding(3, Status::Refuted, Kind::Postcondition, "pkt.c", "pkt_len"),
+        finding(
+            4,
+            Status::Unconfirmed,
+            Kind::Postcondition,
+            "pkt.c",
+            PAYLOAD,
+        ),
+    ];
+    fs[3].suppression = Some(SuppressionSite {
+        file: "pkt.c".into(),
+        line: 11,
+        kind: "postcondition".into(),
+        reason: "callers clamp".into(),
+    });
+    report(fs)
+}
+
+#[test]
+fn fingerprints_ignore_lines_and_spacing_but_not_function_or_clause() {
+    let a = fingerprint("vouch/postcondition", "a.c::f", "Returns  n, not n-1.");
+    assert_eq!(
+        a,
+        fingerprint("vouch/postcondition", "a.c::f", "returns n not n 1")
+    );
+    assert_ne!(
+        a,
+        fingerprint("vouch/postcondition", "a.c::g", "returns n not n-1")
+    );
+    assert_ne!(
+        a,
+        fingerprint("vouch/postcondition", "a.c::f", "returns n+1")
+    );
+    assert_ne!(
+        a,
+        fingerprint("vouch/error-contract", "a.c::f", "returns n not n-1")
+    );
+    let mut moved = finding(1, Status::Unconfirmed, Kind::Postcondition, "a.c", "f");
+    moved.line += 30;
+    assert_eq!(
+        moved.fingerprint,
+        finding(1, Status::Unconfirmed, Kind::Postcondition, "a.c", "f").fingerprint
+    );
+}
+
+#[test]
+fn findings_json_round_trips_and_matches_the_published_schema() {
+    let r = mixed();
+    assert_eq!(r.summary.violated, 4);
+    assert_eq!(
+        (
+            r.summary.confirmed,
+            r.summary.unconfirmed,
+            r.summary.refuted,
+            r.summary.suppressed
+        ),
+        (1, 2, 1, 1)
+    );
+    let text = serde_json::to_string_pretty(&r).expect("json");
+    let back: Report = serde_json::from_str(&text).expect("parse back");
+    assert_eq!(back, r);
+    // The schema users validate against is kept in docs/ and must match the code.
+    let schema = findings_schema();
+    let published = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/findings.schema.json");
+    let want = serde_json::to_string_pretty(&schema).expect("schema") + "\n";
+    if std::env::var_os("VOUCH_UPDATE_SCHEMA").is_some() {
+        std::fs::write(&published, &want).expect("write schema");
+    }
+    let have = std::fs::read_to_string(&published)
+        .expect("docs/findings.schema.json (run with VOUCH_UPDATE_SCHEMA=1 to write it)");
+    assert_eq!(
+        have, want,
+        "docs/findings.schema.json is stale: run with VOUCH_UPDATE_SCHEMA=1"
+    );
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    let instance: Value = serde_json::from_str(&text).expect("json");
+    let errors: Vec<String> = validator
+        .iter_errors(&instance)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}");
+}
+
+/// The SARIF 2.1.0 schema that serde-sarif ships (located through cargo metadata).
+fn sarif_schema() -> Value {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let out = Command::new(cargo)
+        .args(["metadata", "--format-version", "1", "--offline"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("cargo metadata");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let meta: Value = serde_json::from_slice(&out.stdout).expect("metadata json");
+    let manifest = meta["packages"]
+        .as_array()
+        .expect("packages")
+        .iter()
+        .find(|p| p["name"] == "serde-sarif")
+        .and_then(|p| p["manifest_path"].as_str())
+        .expect("serde-sarif in the dependency graph");
+    let path = Path::new(manifest).with_file_name("src/schema.json");
+    let text = std::fs::read_to_string(&path).expect("serde-sarif's schema.json");
+    // The published schema's pattern for `language` tags has a stray `]`, which a strict
+    // ECMA-262 regex engine refuses; the intent is a two-letter tag with an optional region.
+    let bad = r#""^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$""#;
+    assert!(text.contains(bad));
+    let text = text.replace(bad, r#""^[a-zA-Z]{2}(-[a-zA-Z]{2})?$""#);
+    let schema: Value = serde_json::from_str(&text).expect("schema json");
+    assert_eq!(
+        schema["title"],
+        "Static Analysis Results Format (SARIF) Version 2.1.0 JSON Schema"
+    );
+    schema
+}
+
+#[test]
+fn sarif_validates_against_the_2_1_0_schema() {
+    let r = mixed();
+    let (text, notes) = to_sarif_string(&r);
+    assert!(notes.is_empty(), "{notes:?}");
+    let sarif: Value = serde_json::from_str(&text).expect("sarif json");
+    let schema = sarif_schema();
+    let validator = jsonschema::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .expect("schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(&sarif)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    // Validation can fail: a result without its message is refused.
+    let mut broken = sarif.clone();
+    broken["runs"][0]["results"][0]
+        .as_object_mut()
+        .expect("result")
+        .remove("message");
+    assert!(!validator.is_valid(&broken));
+
+    let run = &sarif["runs"][0];
+    let rules = run["tool"]["driver"]["rules"].as_array().expect("rules");
+    assert_eq!(rules.len(), Kind::ALL.len());
+    assert!(
+        rules[0]["help"]["text"]
+            .as_str()
+            .expect("help")
+            .contains("callers")
+    );
+    let results = run["results"].as_array().expect("results");
+    assert_eq!(results.len(), 4, "suppressed results are kept");
+    for (res, f) in results.iter().zip(&r.findings) {
+        assert_eq!(
+            res["partialFingerprints"][sarif::FINGERPRINT_KEY],
+            f.fingerprint.as_str()
+        );
+        let level = match f.status {
+            Status::Confirmed => "error",
+            Status::Unconfirmed => "warning",
+            Status::Refuted => "note",
+        };
+        assert_eq!(res["level"], level);
+        assert_eq!(
+            res["codeFlows"][0]["threadFlows"][0]["locations"]
+                .as_array()
+                .map(Vec::len),
+            Some(2)
+        );
+        assert_eq!(res["suppressions"].is_array(), f.suppression.is_some());
+    }
+    let suppressed = results
+        .iter()
+        .find(|r| r["suppressions"].is_array())
+        .expect("one suppressed");
+    assert_eq!(suppressed["suppressions"][0]["kind"], "inSource");
+    assert_eq!(
+        suppressed["suppressions"][0]["justification"],
+        "callers clamp"
+    );
+    let notes = &run["invocations"][0]["toolExecutionNotifications"];
+    assert!(
+        notes[0]["message"]["text"]
+            .as_str()
+            .expect("note")
+            .contains("helper")
+    );
+}
+
+#[test]
+fn sarif_stays_within_github_limits() {
+    let many: Vec<Finding> = (0..sarif::MAX_RESULTS + 3)
+        .map(|i| {
+            let status = if i == sarif::MAX_RESULTS + 2 {
+                Status::Confirmed
+            } else {
+                Status::Refuted
+            };
+            let mut f = finding(i, status, Kind::Postcondition, "big.c", &format!("f{i}"));
+            f.source.text.clear();
+            f
+        })
+        .collect();
+    let r = report(many);
+    let (sarif, notes) = to_sarif(&r);
+    let results = sarif.runs[0].results.as_ref().expect("results");
+    assert_eq!(results.len(), sarif::MAX_RESULTS);
+    assert!(
+        notes.iter().any(|n| n.contains("3 least sure")),
+        "{notes:?}"
+    );
+    // The confirmed finding is never the one left out.
+    assert!(
+        results
+            .iter()
+            .any(|r| r.level.as_ref().map(|l| l.to_string()) == Some("error".into()))
+    );
+}
+
+#[test]
+fn markdown_is_escaped_and_bounded() {
+    let md = to_markdown(&mixed());
+    assert!(
+        md.starts_with(
+            "## vouch: 3 findings (1 confirmed, 2 unconfirmed, 1 refuted; 1 suppressed)"
+        ),
+        "{md}"
+    );
+    assert!(!md.contains("<script>"), "{md}");
+    assert!(!md.contains("<b>"), "{md}");
+    assert!(md.contains("\\|"), "pipes in cells are escaped: {md}");
+    assert!(md.contains("suppressed"));
+    let many: Vec<Finding> = (0..3000)
+        .map(|i| {
+            finding(
+                i,
+                Status::Unconfirmed,
+                Kind::Postcondition,
+                "big.c",
+                &format!("function_{i}"),
+            )
+        })
+        .collect();
+    let md = to_markdown(&report(many));
+    assert!(md.len() <= markdown::MAX_CHARS, "{}", md.len());
+    assert!(md.contains("more in `findings.json`"));
+}
+
+#[test]
+fn html_escapes_everything_from_the_code() {
+    let html = to_html(&mixed()).expect("html");
+    assert_eq!(
+        html.matches("<script").count(),
+        2,
+        "only vouch's own two scripts"
+    );
+    assert!(!html.contains("alert(1)</script>"));
+    assert!(!html.contains("<b>bold</b>"));
+    assert!(
+        !html.contains("http://") && !html.contains("https://"),
+        "no network resources"
+    );
+}
+
+// ---------------------------------------------------------------- the browser
+
+fn chromium() -> Option<PathBuf> {
+    for c in ["chromium", "chromium-browser", "google-chrome"] {
+        if let Ok(out) = Command::new("which").arg(c).output()
+            && out.status.success()
+        {
+            return Some(PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()));
+        }
+    }
+    if std::env::var_os("VOUCH_REQUIRE_BROWSER").is_some() {
+        panic!(
+            "VOUCH_REQUIRE_BROWSER is set but chromium is not installed (apt-get install chromium)"
+        );
+    }
+    None
+}
+
+/// The DOM after the page's scripts ran, and the browser's console lines.
+fn render(browser: &Path, file: &Path, hash: &str) -> (String, String) {
+    let profile = tempfile::tempdir().expect("profile dir");
+    let url = format!("file://{}{hash}", file.display());
+    let out = Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-extensions",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--virtual-time-budget=5000",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg("--dump-dom")
+        .arg(&url)
+        .output()
+        .expect("run chromium");
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn console_errors(stderr: &str) -> Vec<&str> {
+    stderr
+        .lines()
+        .filter(|l| l.contains("CONSOLE") || l.contains("Uncaught"))
+        .collect()
+}
+
+fn visible_rows(dom: &str) -> usize {
+    dom.lines()
+        .flat_map(|l| l.split("<tr "))
+        .filter(|r| r.contains("data-i=") && !r.split('>').next().unwrap_or("").contains("hidden"))
+        .count()
+}
+
+#[test]
+fn html_renders_and_filters_in_a_browser() {
+    let Some(browser) = chromium() else {
+        eprintln!("skipped: no chromium");
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tmp");
+    let file = dir.path().join("index.html");
+    std::fs::write(&file, to_html(&mixed()).expect("html")).expect("write");
+
+    let (dom, log) = render(&browser, &file, "");
+    assert!(
+        dom.contains("data-ready=\"1\""),
+        "the script ran to the end:\n{log}"
+    );
+    assert!(console_errors(&log).is_empty(), "{log}");
+    assert_eq!(visible_rows(&dom), 4, "{dom}");
+    assert!(dom.contains("showing 4 of 4"));
+
+    let (dom, log) = render(&browser, &file, "#status=unconfirmed");
+    assert!(console_errors(&log).is_empty(), "{log}");
+    assert!(
+        dom.contains("showing 1 of 4"),
+        "one unconfirmed, one suppressed: {dom}"
+    );
+    assert_eq!(visible_rows(&dom), 1);
+
+    let (dom, _) = render(&browser, &file, "#file=pkt.c&kind=postcondition");
+    assert!(dom.contains("showing 2 of 4"));
+    let (dom, _) = render(&browser, &file, "#fn=rb_&status=confirmed");
+    assert!(dom.contains("showing 1 of 4"));
+}
+
+#[test]
+fn html_shows_planted_script_as_text() {
+    let Some(browser) = chromium() else {
+        eprintln!("skipped: no chromium");
+        return;
+    };
+    let r = mixed();
+    let planted = r
+        .findings
+        .iter()
+        .find(|f| f.function == PAYLOAD)
+        .expect("planted");
+    let dir = tempfile::tempdir().expect("tmp");
+    let file = dir.path().join("index.html");
+    std::fs::write(&file, to_html(&r).expect("html")).expect("write");
+    let (dom, log) = render(&browser, &file, &format!("#id={}", planted.id));
+    assert!(console_errors(&log).is_empty(), "{log}");
+    // The detail pane was built (source lines, steps, spec) ...
+    assert!(dom.contains("data-line=\"12\""), "{dom}");
+    assert!(dom.contains("lines 12-14: i &lt;= n"));
+    // ... and the payload is text in it, in the table and in the unknowns, never markup.
+    assert!(
+        dom.contains("/* &lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt; */"),
+        "{dom}"
+    );
+    assert!(
+        dom.matches("&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;")
+            .count()
+            >= 4
+    );
+    assert_eq!(
+        dom.matches("<script").count(),
+        2,
+        "no script element was added"
+    );
+}
+
+#[test]
+fn html_stays_usable_with_5000_findings() {
+    let Some(browser) = chromium() else {
+        eprintln!("skipped: no chromium");
+        return;
+    };
+    let many: Vec<Finding> = (0..5000)
+        .map(|i| {
+            let status = [Status::Confirmed, Status::Unconfirmed, Status::Refuted][i % 3];
+            finding(
+                i,
+                status,
+                Kind::ALL[i % 2],
+                &format!("src/m{}.c", i % 40),
+                &format!("f_{i}"),
+            )
+        })
+        .collect();
+    let dir = tempfile::tempdir().expect("tmp");
+    let file = dir.path().join("index.html");
+    let html = to_html(&report(many)).expect("html");
+    std::fs::write(&file, &html).expect("write");
+    let (dom, log) = render(&browser, &file, "#status=confirmed&file=m7.c");
+    assert!(console_errors(&log).is_empty(), "{log}");
+    assert!(dom.contains("data-ready=\"1\""));
+    // i % 3 == 0 and i % 40 == 7: i = 87, 207, ... (every 120 from 87): 42 rows.
+    let want = (0..5000).filter(|i| i % 3 == 0 && i % 40 == 7).count();
+    assert!(dom.contains(&format!("showing {want} of 5000")), "{want}");
+    assert_eq!(visible_rows(&dom), want);
+}

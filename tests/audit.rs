@@ -1,0 +1,360 @@
+//! `vouch audit` end to end on a seeded-bug corpus: a run recorded against the stand-in
+//! model, then replayed from the run store alone into the same report (summary.md
+//! snapshot); inline suppressions; exit codes; `vouch view`.
+
+#[path = "support/cli.rs"]
+mod cli;
+#[path = "support/rb1.rs"]
+mod rb1;
+#[path = "../specgen/tests/stand_in/mod.rs"]
+mod stand_in;
+#[path = "../llm/tests/support/mod.rs"]
+mod support;
+
+use cli::vouch_in;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use support::TestServer;
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .canonicalize()
+        .expect("repo root")
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn findings(dir: &Path) -> Value {
+    let text = std::fs::read_to_string(dir.join("findings.json")).expect("findings.json");
+    serde_json::from_str(&text).expect("findings.json is JSON")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_audit_writes_every_output_and_replays_to_the_same_report() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let store = tmp.path().join("vouch.db");
+    let store = store.to_str().expect("utf-8");
+    let first_dir = tmp.path().join("first");
+    let replay_dir = tmp.path().join("replay");
+    let server = TestServer::start().await;
+    server.respond_with(rb1::finds_rb1);
+    let base = [
+        "audit",
+        "corpora/c-ringbuf",
+        "--model",
+        "test-model",
+        "--store",
+        store,
+        "--quiet",
+    ];
+
+    let mut args = base.to_vec();
+    args.extend([
+        "--base-url",
+        server.url.as_str(),
+        "-o",
+        first_dir.to_str().expect("utf-8"),
+    ]);
+    let first = vouch_in(&repo(), &args, &[]).await;
+    // One unconfirmed finding does not fail the default `--fail-on confirmed`.
+    assert!(
+        matches!(first.status.code(), Some(0 | 3)),
+        "{:?}: {}",
+        first.status,
+        stderr(&first)
+    );
+    for name in ["findings.json", "report.sarif", "index.html", "summary.md"] {
+        assert!(first_dir.join(name).is_file(), "{name} missing");
+    }
+    assert!(first_dir.join("tests").is_dir());
+    let report = findings(&first_dir);
+    assert_eq!(report["schema_version"], 1);
+    let all = report["findings"].as_array().expect("findings");
+    assert_eq!(all.len(), 1, "{all:#?}");
+    let f = &all[0];
+    assert_eq!(f["function"], "pkt_encode");
+    assert_eq!(f["file"], "src/packet.c");
+    assert_eq!(f["line"], 50);
+    assert_eq!(f["kind"], "postcondition");
+    assert_eq!(f["status"], "unconfirmed");
+    assert_eq!(f["decided_by"], "model");
+    assert!(f["id"].as_str().is_some_and(|id| id.starts_with("VCH-")));
+    assert!(!f["steps"].as_array().expect("steps").is_empty());
+    assert!(
+        f["source"]["text"]
+            .as_str()
+            .expect("source")
+            .contains("int pkt_encode(")
+    );
+    assert!(
+        f["spec"]["postconditions"]
+            .as_array()
+            .is_some_and(|p| !p.is_empty())
+    );
+    assert_eq!(
+        report["run"]["skipped"][0]["stage"], "testgen",
+        "the missing stage is said, not hidden"
+    );
+    let stdout = String::from_utf8_lossy(&first.stdout);
+    assert!(
+        stdout.contains("unconfirmed") && stdout.contains("pkt_encode  src/packet.c:50"),
+        "{stdout}"
+    );
+    let sarif: Value = serde_json::from_str(
+        &std::fs::read_to_string(first_dir.join("report.sarif")).expect("sarif"),
+    )
+    .expect("sarif json");
+    let result = &sarif["runs"][0]["results"][0];
+    assert_eq!(
+        result["partialFingerprints"]["vouchFingerprint/v1"],
+        f["fingerprint"]
+    );
+    assert_eq!(
+        result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "src/packet.c"
+    );
+    assert_eq!(result["level"], "warning");
+    let calls = server.calls();
+    assert!(calls > 0);
+    drop(server);
+
+    // Replay from the store alone: the same findings, and --fail-on unconfirmed fails.
+    let mut args = base.to_vec();
+    args.extend([
+        "--base-url",
+        "http://127.0.0.1:9/v1",
+        "--cache",
+        "replay",
+        "--fail-on",
+        "unconfirmed",
+        "-o",
+        replay_dir.to_str().expect("utf-8"),
+    ]);
+    let again = vouch_in(&repo(), &args, &[]).await;
+    assert_eq!(again.status.code(), Some(1), "{}", stderr(&again));
+    let replayed = findings(&replay_dir);
+    assert_eq!(replayed["findings"], report["findings"]);
+    assert_eq!(replayed["unknowns"], report["unknowns"]);
+    assert_eq!(replayed["run"]["usage"]["calls"], 0);
+
+    // summary.md of the replay, against the snapshot kept in the tree.
+    let summary = std::fs::read_to_string(replay_dir.join("summary.md")).expect("summary.md");
+    let snapshot = repo().join("tests/snapshots/audit_c_ringbuf_summary.md");
+    if std::env::var_os("VOUCH_UPDATE_SNAPSHOTS").is_some() {
+        std::fs::create_dir_all(snapshot.parent().expect("dir")).expect("mkdir");
+        std::fs::write(&snapshot, &summary).expect("write snapshot");
+    }
+    let want = std::fs::read_to_string(&snapshot)
+        .expect("tests/snapshots/audit_c_ringbuf_summary.md (VOUCH_UPDATE_SNAPSHOTS=1 writes it)");
+    assert_eq!(
+        summary, want,
+        "summary.md changed; if on purpose, rerun with VOUCH_UPDATE_SNAPSHOTS=1"
+    );
+
+    // --exit-zero turns the failure into 0.
+    let mut args = base.to_vec();
+    args.extend([
+        "--base-url",
+        "http://127.0.0.1:9/v1",
+        "--cache",
+        "replay",
+        "--fail-on",
+        "unconfirmed",
+        "--exit-zero",
+        "-o",
+        replay_dir.to_str().expect("utf-8"),
+    ]);
+    let zero = vouch_in(&repo(), &args, &[]).await;
+    assert_eq!(zero.status.code(), Some(0), "{}", stderr(&zero));
+}
+
+/// Copies a corpus into `to` (files only, no build output).
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read corpus") {
+        let entry = entry.expect("entry");
+        let path = entry.path();
+        let target = to.join(entry.file_name());
+        if path.is_dir() {
+            copy_tree(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).expect("copy");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn inline_suppressions_mark_findings_and_unused_ones_are_reported() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let tree = tmp.path().join("c-ringbuf");
+    copy_tree(&repo().join("corpora/c-ringbuf"), &tree);
+    // Suppress rb-1 on the line above its evidence (line 50 stays line 50: the comment
+    // joins the end of line 49), and plant one suppression that matches nothing.
+    let packet = tree.join("src/packet.c");
+    let mut lines: Vec<String> = std::fs::read_to_string(&packet)
+        .expect("packet.c")
+        .lines()
+        .map(str::to_string)
+        .collect();
+    lines[48]
+        .push_str(" // vouch-ignore[postcondition]: the caller sizes out with pkt_encoded_size");
+    lines[0].push_str(" /* vouch-ignore[error-contract]: nothing here */");
+    lines[1].push_str(" // vouch-ignore[postcondition]");
+    std::fs::write(&packet, lines.join("\n") + "\n").expect("write");
+    let server = TestServer::start().await;
+    server.respond_with(rb1::finds_rb1);
+    let out_dir = tmp.path().join("report");
+    let store = tmp.path().join("vouch.db");
+    let out = vouch_in(
+        tmp.path(),
+        &[
+            "audit",
+            "c-ringbuf",
+            "--model",
+            "test-model",
+            "--base-url",
+            server.url.as_str(),
+            "--store",
+            store.to_str().expect("utf-8"),
+            "--fail-on",
+            "unconfirmed",
+            "-o",
+            out_dir.to_str().expect("utf-8"),
+        ],
+        &[],
+    )
+    .await;
+    assert_ne!(
+        out.status.code(),
+        Some(1),
+        "a suppressed finding never fails a run: {}",
+        stderr(&out)
+    );
+    assert!(matches!(out.status.code(), Some(0 | 3)), "{}", stderr(&out));
+    let report = findings(&out_dir);
+    let f = &report["findings"][0];
+    assert_eq!(f["function"], "pkt_encode");
+    assert_eq!(f["suppression"]["line"], 49);
+    assert_eq!(
+        f["suppression"]["reason"],
+        "the caller sizes out with pkt_encoded_size"
+    );
+    assert_eq!(report["summary"]["suppressed"], 1);
+    let unused = report["unused_suppressions"].as_array().expect("unused");
+    assert_eq!(unused.len(), 1, "{unused:?}");
+    assert_eq!(unused[0]["line"], 1);
+    let diags = report["diagnostics"].to_string();
+    assert!(
+        diags.contains("src/packet.c:2: vouch-ignore[postcondition] needs a reason"),
+        "{diags}"
+    );
+    assert!(
+        diags.contains("src/packet.c:1: vouch-ignore[error-contract] matches no finding"),
+        "{diags}"
+    );
+    assert!(stderr(&out).contains("matches no finding"));
+    let sarif = std::fs::read_to_string(out_dir.join("report.sarif")).expect("sarif");
+    assert!(sarif.contains("\"inSource\""));
+    let summary = std::fs::read_to_string(out_dir.join("summary.md")).expect("summary");
+    assert!(
+        summary.starts_with(
+            "## vouch: 0 findings (0 confirmed, 1 unconfirmed, 0 refuted; 1 suppressed)"
+        ),
+        "{summary}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_paths_are_clear_errors() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = vouch_in(
+        tmp.path(),
+        &["audit", "no/such/tree", "--cache", "off"],
+        &[],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("no/such/tree"), "{}", stderr(&out));
+    let out = vouch_in(tmp.path(), &["view", "nothing-here"], &[]).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("vouch audit PATH -o nothing-here"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn view_serves_the_report_on_localhost_and_nothing_else() {
+    use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("report");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    std::fs::write(
+        dir.join("index.html"),
+        "<!doctype html><title>vouch report</title>",
+    )
+    .expect("write");
+    std::fs::write(dir.join("findings.json"), "{}").expect("write");
+    std::fs::write(tmp.path().join("secret.txt"), "secret").expect("write");
+
+    let print = vouch_in(tmp.path(), &["view", "report", "--print"], &[]).await;
+    assert_eq!(print.status.code(), Some(0));
+    assert!(
+        String::from_utf8_lossy(&print.stdout)
+            .trim()
+            .ends_with("report/index.html")
+    );
+
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_vouch"))
+        .args(["view", dir.to_str().expect("utf-8")])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("spawn vouch view");
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let url = lines
+        .next_line()
+        .await
+        .expect("read")
+        .expect("the URL line");
+    let addr = url
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_string();
+    assert!(addr.starts_with("127.0.0.1:"), "{url}");
+    let get = |path: &'static str| {
+        let addr = addr.clone();
+        async move {
+            let mut s = tokio::net::TcpStream::connect(&addr)
+                .await
+                .expect("connect");
+            s.write_all(
+                format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes(),
+            )
+            .await
+            .expect("send");
+            let mut text = String::new();
+            s.read_to_string(&mut text).await.expect("read");
+            text
+        }
+    };
+    let index = get("/").await;
+    assert!(index.starts_with("HTTP/1.1 200"), "{index}");
+    assert!(index.contains("text/html") && index.contains("vouch report"));
+    assert!(get("/findings.json").await.starts_with("HTTP/1.1 200"));
+    for bad in ["/../secret.txt", "/%2e%2e/secret.txt", "/nothing.txt"] {
+        let r = get(bad).await;
+        assert!(
+            !r.contains("secret\n") && !r.ends_with("secret"),
+            "{bad}: {r}"
+        );
+        assert!(!r.starts_with("HTTP/1.1 200"), "{bad}: {r}");
+    }
+    child.kill().await.expect("kill");
+}
