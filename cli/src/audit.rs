@@ -52,11 +52,20 @@ pub struct AuditArgs {
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
-enum FailOn {
+pub(crate) enum FailOn {
     /// Only findings a generated test confirmed
     Confirmed,
     /// Confirmed and unconfirmed findings
     Unconfirmed,
+}
+
+impl FailOn {
+    pub(crate) fn status(self) -> Status {
+        match self {
+            FailOn::Confirmed => Status::Confirmed,
+            FailOn::Unconfirmed => Status::Unconfirmed,
+        }
+    }
 }
 
 pub fn run(args: AuditArgs) -> Result<ExitCode> {
@@ -88,7 +97,13 @@ pub fn run(args: AuditArgs) -> Result<ExitCode> {
         if let Some(local) = connected.local {
             local.stop().await;
         }
-        let run = run_info(&args, model, &usage, &timings);
+        let run = run_info(
+            &args.files,
+            !args.checking.no_solver,
+            model,
+            &usage,
+            &timings,
+        );
         let calls = usage.total.calls;
         anyhow::Ok((build(&prepared.program, &specs, results, run), calls))
     })?;
@@ -113,10 +128,7 @@ pub fn run(args: AuditArgs) -> Result<ExitCode> {
             eprintln!("warning: {d}");
         }
     }
-    let at = match args.fail_on {
-        FailOn::Confirmed => Status::Confirmed,
-        FailOn::Unconfirmed => Status::Unconfirmed,
-    };
+    let at = args.fail_on.status();
     Ok(if args.exit_zero {
         ExitCode::SUCCESS
     } else if report.failing(at) > 0 {
@@ -128,8 +140,9 @@ pub fn run(args: AuditArgs) -> Result<ExitCode> {
     })
 }
 
-fn run_info(
-    args: &AuditArgs,
+pub(crate) fn run_info(
+    files: &FileArgs,
+    solver: bool,
     model: String,
     usage: &vouch_llm::UsageReport,
     timings: &[(&str, f64)],
@@ -146,10 +159,10 @@ fn run_info(
     reports::RunInfo {
         tool: "vouch".into(),
         version: env!("CARGO_PKG_VERSION").into(),
-        root: args.files.path.display().to_string(),
+        root: files.path.display().to_string(),
         model,
         prompts,
-        solver: !args.checking.no_solver,
+        solver,
         usage: conv(&usage.total),
         usage_by_stage: usage
             .by_stage
@@ -193,6 +206,7 @@ pub(crate) fn build(
         findings: Vec::new(),
         unknowns: Vec::new(),
         unused_suppressions: Vec::new(),
+        fixed: Vec::new(),
         diagnostics: Vec::new(),
     };
     for r in results {
@@ -286,6 +300,7 @@ pub(crate) fn build(
                     test: None,
                     suppression: None,
                     notes: r.notes,
+                    baseline: None,
                 });
             }
         }

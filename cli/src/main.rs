@@ -5,6 +5,7 @@
 mod audit;
 mod cache;
 mod check;
+mod ci;
 mod config;
 mod graph;
 mod model;
@@ -111,6 +112,24 @@ Exit codes: 1 unsuppressed findings at or above --fail-on (default: confirmed), 
 unknown, a budget spent), 0 otherwise; 2 usage or internal error. --exit-zero makes 1 and 3 into 0."
     )]
     Audit(audit::AuditArgs),
+    /// Audit a change for a pull request: only what `git diff REF` can affect, against a baseline
+    #[command(
+        long_about = "Audit what a change can affect: the functions whose lines (or doc comments) differ from \
+REF in `git diff`, and every function they call, directly or not (a callee's spec comes from its callers, so \
+a changed caller can change it). Their callers are specified too, as the top-down walk needs them; every \
+request whose inputs did not change is answered from the run store (ROOT/.vouch/vouch.db; save and restore \
+it between CI runs), so an unchanged tree costs no model calls.\n\n\
+Findings are compared with the baseline (--baseline, default ROOT/vouch-baseline.json; commit it): `new` \
+findings are not in it, `preexisting` ones are, and baseline findings of re-checked functions that are no \
+longer found are `fixed`. --update-baseline rewrites it (fixed ones out, new ones in). Inline \
+`// vouch-ignore[KIND]: reason` suppresses a finding as in `vouch audit`.\n\n\
+Writes the same report directory as `vouch audit` (-o DIR). --format github prints GitHub Actions annotations \
+for new findings, fixed ones and unused suppressions.\n\n\
+Exit codes: 1 new unsuppressed findings at or above --fail-on (default: confirmed), 3 partial (functions \
+left unknown, a budget spent), 0 otherwise (also after --update-baseline); 2 usage or internal error \
+(not a git repository, an unknown REF)."
+    )]
+    Ci(ci::CiArgs),
     /// Open an audit's HTML report: serve it on 127.0.0.1, or print its path
     View(view::ViewArgs),
     /// Check the model setup (an OpenAI-compatible endpoint or the local llama-server)
@@ -177,6 +196,7 @@ fn main() -> ExitCode {
         Command::Check(args) => check::run(args),
         Command::Audit(args) => audit::run(args),
         Command::View(args) => view::run(args),
+        Command::Ci(args) => ci::run(args),
     };
     match result {
         Ok(code) => code,

@@ -11,8 +11,9 @@ pub mod suppress;
 pub use html::{HtmlError, to_html};
 pub use markdown::to_markdown;
 pub use model::{
-    Binding, CallerSite, ClauseRef, DecidedBy, Finding, Kind, Report, RunInfo, SCHEMA_VERSION,
-    Severity, Skipped, Source, SpecView, Status, Step, Summary, SuppressionSite, TestEvidence,
-    Timing, Unknown, Usage, finding_id, findings_schema, fingerprint,
+    BaselineState, Binding, CallerSite, ClauseRef, DecidedBy, Finding, FixedFinding, Kind, Report,
+    RunInfo, SCHEMA_VERSION, Severity, Skipped, Source, SpecView, Status, Step, Summary,
+    SuppressionSite, TestEvidence, Timing, Unknown, Usage, finding_id, findings_schema,
+    fingerprint,
 };
 pub use sarif::{to_sarif, to_sarif_string};

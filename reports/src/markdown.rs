@@ -42,19 +42,32 @@ pub fn to_markdown(report: &Report) -> String {
         .iter()
         .filter(|f| f.suppression.is_none())
         .count();
-    let _ = writeln!(
-        out,
-        "## vouch: {open} finding{} ({} confirmed, {} unconfirmed, {} refuted{})\n",
-        if open == 1 { "" } else { "s" },
-        s.confirmed,
-        s.unconfirmed,
-        s.refuted,
-        if s.suppressed > 0 {
-            format!("; {} suppressed", s.suppressed)
-        } else {
-            String::new()
-        }
-    );
+    let against_baseline =
+        report.findings.iter().any(|f| f.baseline.is_some()) || !report.fixed.is_empty();
+    if against_baseline {
+        let _ = writeln!(
+            out,
+            "## vouch: {} new finding{}, {} fixed, {} preexisting\n",
+            s.new,
+            if s.new == 1 { "" } else { "s" },
+            report.fixed.len(),
+            s.preexisting
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "## vouch: {open} finding{} ({} confirmed, {} unconfirmed, {} refuted{})\n",
+            if open == 1 { "" } else { "s" },
+            s.confirmed,
+            s.unconfirmed,
+            s.refuted,
+            if s.suppressed > 0 {
+                format!("; {} suppressed", s.suppressed)
+            } else {
+                String::new()
+            }
+        );
+    }
     let _ = writeln!(
         out,
         "Audited `{}`: {} functions in {} files. {} checked: {} verified, {} violated, {} unknown.\n",
@@ -86,11 +99,21 @@ pub fn to_markdown(report: &Report) -> String {
             out,
             "| id | status | kind | function | location | broken clause |\n|---|---|---|---|---|---|"
         );
-        for (rows, f) in report.findings.iter().enumerate() {
+        // New findings first: they are what a pull request is about.
+        let mut ordered: Vec<&Finding> = report.findings.iter().collect();
+        ordered.sort_by_key(|f| f.baseline != Some(crate::model::BaselineState::New));
+        for (rows, f) in ordered.into_iter().enumerate() {
+            let status = match f.baseline {
+                Some(crate::model::BaselineState::New) => format!("new, {}", status_mark(f)),
+                Some(crate::model::BaselineState::Unchanged) => {
+                    format!("preexisting, {}", status_mark(f))
+                }
+                None => status_mark(f).to_string(),
+            };
             let row = format!(
                 "| {} | {} | {} | `{}` | `{}:{}` | {} |\n",
                 f.id,
-                status_mark(f),
+                status,
                 f.kind.name(),
                 cell(&f.function, 80),
                 cell(&f.file, 120),
@@ -106,6 +129,22 @@ pub fn to_markdown(report: &Report) -> String {
                 break;
             }
             out.push_str(&row);
+        }
+        out.push('\n');
+    }
+    if !report.fixed.is_empty() {
+        let _ = writeln!(out, "Fixed (in the baseline, no longer found):\n");
+        for x in report.fixed.iter().take(100) {
+            let _ = writeln!(
+                out,
+                "- {} `{}`: {}",
+                x.id,
+                cell(&x.function_id, 120),
+                cell(&x.clause, 160)
+            );
+        }
+        if report.fixed.len() > 100 {
+            let _ = writeln!(out, "- … and {} more", report.fixed.len() - 100);
         }
         out.push('\n');
     }

@@ -21,6 +21,9 @@ pub struct Report {
     /// Inline suppressions that matched no finding.
     #[serde(default)]
     pub unused_suppressions: Vec<SuppressionSite>,
+    /// Against a baseline (`vouch ci`): known findings no longer found.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fixed: Vec<FixedFinding>,
     /// What the user should know about the run itself (malformed suppressions, ...).
     #[serde(default)]
     pub diagnostics: Vec<String>,
@@ -86,6 +89,11 @@ pub struct Summary {
     pub unconfirmed: usize,
     pub refuted: usize,
     pub suppressed: usize,
+    /// Against a baseline (`vouch ci`): findings not in it, and findings already in it.
+    #[serde(default)]
+    pub new: usize,
+    #[serde(default)]
+    pub preexisting: usize,
 }
 
 /// What a finding says is wrong.
@@ -238,6 +246,29 @@ pub struct Finding {
     pub suppression: Option<SuppressionSite>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// Against a baseline (`vouch ci`): whether it was known before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<BaselineState>,
+}
+
+/// A finding's state against the baseline.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum BaselineState {
+    /// Not in the baseline: the change brought it.
+    New,
+    /// In the baseline already.
+    Unchanged,
+}
+
+/// A baseline finding that a re-check no longer finds.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct FixedFinding {
+    pub id: String,
+    pub fingerprint: String,
+    pub function_id: String,
+    pub file: String,
+    pub clause: String,
 }
 
 /// The violated clause.
@@ -369,7 +400,16 @@ impl Report {
         s.unconfirmed = 0;
         s.refuted = 0;
         s.suppressed = 0;
+        s.new = 0;
+        s.preexisting = 0;
+        self.fixed
+            .sort_by(|a, b| (&a.file, &a.id).cmp(&(&b.file, &b.id)));
         for f in &self.findings {
+            match f.baseline {
+                Some(BaselineState::New) => s.new += 1,
+                Some(BaselineState::Unchanged) => s.preexisting += 1,
+                None => {}
+            }
             match f.status {
                 Status::Confirmed => s.confirmed += 1,
                 Status::Unconfirmed => s.unconfirmed += 1,
@@ -385,12 +425,17 @@ impl Report {
     pub fn failing(&self, at: Status) -> usize {
         self.findings
             .iter()
-            .filter(|f| f.suppression.is_none() && f.status.rank() >= at.rank())
+            .filter(|f| f.suppression.is_none() && f.status.at_least(at))
             .count()
     }
 }
 
 impl Status {
+    /// Whether this status is at least as sure as `other`.
+    pub fn at_least(self, other: Status) -> bool {
+        self.rank() >= other.rank()
+    }
+
     /// Confirmed ranks above unconfirmed, which ranks above refuted.
     fn rank(self) -> u8 {
         match self {

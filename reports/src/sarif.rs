@@ -291,6 +291,12 @@ fn result(f: &Finding, trimmed: &mut Vec<String>) -> SarifResult {
     if !related.is_empty() {
         r.related_locations = Some(related);
     }
+    if let Some(b) = f.baseline {
+        r.baseline_state = Some(json!(match b {
+            crate::model::BaselineState::New => "new",
+            crate::model::BaselineState::Unchanged => "unchanged",
+        }));
+    }
     if let Some(s) = &f.suppression {
         r.suppressions = Some(vec![
             Suppression::builder()

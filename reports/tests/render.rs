@@ -74,6 +74,7 @@ fn finding(i: usize, status: Status, kind: Kind, file: &str, function: &str) -> 
         test: None,
         suppression: None,
         notes: Vec::new(),
+        baseline: None,
     }
 }
 
@@ -105,6 +106,7 @@ fn report(findings: Vec<Finding>) -> Report {
             reason: format!("the verdict request failed {PAYLOAD}"),
         }],
         unused_suppressions: Vec::new(),
+        fixed: Vec::new(),
         diagnostics: Vec::new(),
     };
     r.finalize();
