@@ -3,7 +3,7 @@
 //! findings on stdout and an exit code a CI job can act on.
 
 use crate::check::{CheckFlags, NO_SPEC, check_all};
-use crate::specs::{ModelFlags, connect, prepare, specify};
+use crate::specs::{ModelFlags, Prepared, connect, prepare, specify};
 use crate::{EXIT_PARTIAL, FileArgs, Output};
 use anyhow::{Context, Result};
 use std::collections::BTreeMap;
@@ -14,6 +14,7 @@ use std::sync::Arc;
 use std::time::Instant;
 use vouch_frontend::{FnIdx, Program};
 use vouch_hoare::{CheckResult, Verdict};
+use vouch_llm::Cache;
 use vouch_reports as reports;
 use vouch_reports::{Finding, Kind, Report, Status};
 use vouch_specgen::spec::Section;
@@ -80,33 +81,18 @@ pub fn run(args: AuditArgs) -> Result<ExitCode> {
         .output
         .clone()
         .unwrap_or_else(|| root.join(".vouch").join("report"));
-    let mut timings = vec![("parse and call graph", started.elapsed().as_secs_f64())];
+    let timings = vec![("parse and call graph", started.elapsed().as_secs_f64())];
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-    let (report, usage_calls) = runtime.block_on(async {
-        let connected = connect(prepared.llm.clone(), cache, args.quiet).await?;
-        let client = Arc::new(connected.client);
-        let t = Instant::now();
-        let (specs, _) = specify(&prepared, &client, None, args.quiet).await;
-        timings.push(("specgen", t.elapsed().as_secs_f64()));
-        let t = Instant::now();
-        let all: Vec<FnIdx> = specs.keys().copied().collect();
-        let results = check_all(&prepared, &client, &specs, all, &args.checking, args.quiet).await;
-        timings.push(("hoare", t.elapsed().as_secs_f64()));
-        let usage = client.usage();
-        let model = client.model().to_string();
-        if let Some(local) = connected.local {
-            local.stop().await;
-        }
-        let run = run_info(
-            &args.files,
-            !args.checking.no_solver,
-            model,
-            &usage,
-            &timings,
-        );
-        let calls = usage.total.calls;
-        anyhow::Ok((build(&prepared.program, &specs, results, run), calls))
-    })?;
+    let report = runtime.block_on(audit_tree(
+        &prepared,
+        cache,
+        &args.files,
+        &args.checking,
+        None,
+        timings,
+        args.quiet,
+    ))?;
+    let usage_calls = report.run.usage.calls;
     let mut report = report;
     write_dir(&out_dir, &mut report)?;
     print_findings(&report, &out_dir)?;
@@ -138,6 +124,38 @@ pub fn run(args: AuditArgs) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Specs of the tree and checks of `targets` (every function for `None`; the walk adds
+/// the callers their specs need), as a report.
+pub(crate) async fn audit_tree(
+    prepared: &Prepared,
+    cache: Cache,
+    files: &FileArgs,
+    checking: &CheckFlags,
+    targets: Option<&[FnIdx]>,
+    mut timings: Vec<(&'static str, f64)>,
+    quiet: bool,
+) -> Result<Report> {
+    let connected = connect(prepared.llm.clone(), cache, quiet).await?;
+    let client = Arc::new(connected.client);
+    let t = Instant::now();
+    let (specs, _) = specify(prepared, &client, targets, quiet).await;
+    timings.push(("specgen", t.elapsed().as_secs_f64()));
+    let t = Instant::now();
+    let chosen: Vec<FnIdx> = match targets {
+        Some(t) => t.to_vec(),
+        None => specs.keys().copied().collect(),
+    };
+    let results = check_all(prepared, &client, &specs, chosen, checking, quiet).await;
+    timings.push(("hoare", t.elapsed().as_secs_f64()));
+    let usage = client.usage();
+    let model = client.model().to_string();
+    if let Some(local) = connected.local {
+        local.stop().await;
+    }
+    let run = run_info(files, !checking.no_solver, model, &usage, &timings);
+    Ok(build(&prepared.program, &specs, results, run))
 }
 
 pub(crate) fn run_info(

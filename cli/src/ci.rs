@@ -3,9 +3,9 @@
 //! are specified and checked; everything else is reused from the run store. Findings
 //! are compared with a committed baseline: new ones fail the job, fixed ones are said.
 
-use crate::audit::{build, run_info, write_dir};
-use crate::check::{CheckFlags, check_all};
-use crate::specs::{ModelFlags, connect, prepare, specify};
+use crate::audit::{audit_tree, build, run_info, write_dir};
+use crate::check::CheckFlags;
+use crate::specs::{ModelFlags, prepare};
 use crate::{EXIT_PARTIAL, FileArgs, Output};
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
@@ -13,7 +13,6 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
-use std::sync::Arc;
 use std::time::Instant;
 use vouch_callgraph::{CallGraph, Callee};
 use vouch_frontend::{FnIdx, Program};
@@ -281,52 +280,32 @@ pub fn run(args: CiArgs) -> Result<ExitCode> {
             targets.len()
         );
     }
-    let mut timings = vec![(
+    let timings = vec![(
         "parse, call graph and diff",
         started.elapsed().as_secs_f64(),
     )];
-    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-    let mut report = runtime.block_on(async {
-        if targets.is_empty() {
-            let run = run_info(
-                &args.files,
-                !args.checking.no_solver,
-                String::new(),
-                &vouch_llm::UsageReport::default(),
-                &timings,
-            );
-            return anyhow::Ok(build(&prepared.program, &BTreeMap::new(), Vec::new(), run));
-        }
-        let connected = connect(prepared.llm.clone(), cache, args.quiet).await?;
-        let client = Arc::new(connected.client);
-        let t = Instant::now();
-        let (specs, _) = specify(&prepared, &client, Some(&targets), args.quiet).await;
-        timings.push(("specgen", t.elapsed().as_secs_f64()));
-        let t = Instant::now();
-        let results = check_all(
-            &prepared,
-            &client,
-            &specs,
-            targets.clone(),
-            &args.checking,
-            args.quiet,
-        )
-        .await;
-        timings.push(("hoare", t.elapsed().as_secs_f64()));
-        let usage = client.usage();
-        let model = client.model().to_string();
-        if let Some(local) = connected.local {
-            local.stop().await;
-        }
+    let mut report = if targets.is_empty() {
+        // Nothing to check: no model is needed.
         let run = run_info(
             &args.files,
             !args.checking.no_solver,
-            model,
-            &usage,
+            String::new(),
+            &vouch_llm::UsageReport::default(),
             &timings,
         );
-        anyhow::Ok(build(&prepared.program, &specs, results, run))
-    })?;
+        build(&prepared.program, &BTreeMap::new(), Vec::new(), run)
+    } else {
+        let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+        runtime.block_on(audit_tree(
+            &prepared,
+            cache,
+            &args.files,
+            &args.checking,
+            Some(&targets),
+            timings,
+            args.quiet,
+        ))?
+    };
     let checked: HashSet<&str> = targets
         .iter()
         .map(|&f| prepared.program.function(f).id.as_str())

@@ -7,6 +7,7 @@ mod cache;
 mod check;
 mod ci;
 mod config;
+mod eval;
 mod graph;
 mod model;
 mod specs;
@@ -130,6 +131,19 @@ left unknown, a budget spent), 0 otherwise (also after --update-baseline); 2 usa
 (not a git repository, an unknown REF)."
     )]
     Ci(ci::CiArgs),
+    /// Audit seeded-bug corpora and score the findings against their manifests
+    #[command(
+        long_about = "Run the audit on each CORPUS (a folder with a bugs.toml manifest, see corpora/README.md) and \
+score it: a bug is found when a finding names its function and file and one of the finding's lines (its \
+evidence lines or reported line) falls in the bug's lines; every other finding is a false positive (a \
+look-alike one when it is in a correct function the manifest names).\n\n\
+Prints per corpus and in total: bugs, found, findings, false positives, recall, precision, confirmed rate, \
+unknown functions, model calls, tokens and seconds, then recall per bug kind. --json prints the same as JSON; \
+--compare FILE shows the change against an earlier --json result (e.g. with and without --no-solver).\n\n\
+Replies are recorded in each corpus's .vouch/vouch.db (or --store): with --cache replay an eval repeats \
+exactly, without a model."
+    )]
+    Eval(eval::EvalArgs),
     /// Open an audit's HTML report: serve it on 127.0.0.1, or print its path
     View(view::ViewArgs),
     /// Check the model setup (an OpenAI-compatible endpoint or the local llama-server)
@@ -197,6 +211,7 @@ fn main() -> ExitCode {
         Command::Audit(args) => audit::run(args),
         Command::View(args) => view::run(args),
         Command::Ci(args) => ci::run(args),
+        Command::Eval(args) => eval::run(args),
     };
     match result {
         Ok(code) => code,

@@ -1,0 +1,428 @@
+//! `vouch eval`: the audit of seeded-bug corpora, scored against their manifests
+//! (`bugs.toml`): recall, precision, confirmed rate, per bug kind, with the model's
+//! usage and the time, comparable with an earlier run (`--compare`).
+
+use crate::FileArgs;
+use crate::audit::{audit_tree, write_dir};
+use crate::check::CheckFlags;
+use crate::specs::{ModelFlags, prepare};
+use anyhow::{Context, Result, bail};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+use vouch_reports::{Finding, Report, Status};
+
+/// The version of the eval JSON.
+const EVAL_VERSION: u32 = 1;
+
+#[derive(clap::Args)]
+pub struct EvalArgs {
+    /// Corpus folders, each with a bugs.toml manifest (e.g. corpora/c-ringbuf)
+    #[arg(required = true, value_name = "CORPUS")]
+    corpora: Vec<PathBuf>,
+    /// Print the scores as JSON
+    #[arg(long)]
+    json: bool,
+    /// Write the scores (JSON) to FILE as well
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Show the change against an earlier `vouch eval --json` result
+    #[arg(long, value_name = "FILE")]
+    compare: Option<PathBuf>,
+    /// Write each corpus's report directory under DIR/<corpus>
+    #[arg(long, value_name = "DIR")]
+    reports: Option<PathBuf>,
+    #[command(flatten)]
+    model: ModelFlags,
+    /// Most estimated prompt tokens in one spec request [default: 6000, or specgen.max_prompt_tokens]
+    #[arg(long, value_name = "TOKENS")]
+    max_prompt_tokens: Option<usize>,
+    #[command(flatten)]
+    checking: CheckFlags,
+    /// Print nothing on stderr but errors
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+/// The parts of a manifest the score needs.
+#[derive(Debug, Deserialize)]
+struct Manifest {
+    program: String,
+    #[serde(default)]
+    bug: Vec<Bug>,
+    #[serde(default)]
+    correct: Vec<Correct>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Bug {
+    id: String,
+    function: String,
+    file: String,
+    lines: [u32; 2],
+    kind: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct Correct {
+    function: String,
+    file: String,
+}
+
+/// Scores of one corpus, or of all.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Score {
+    pub bugs: usize,
+    /// Bugs with a finding in their function whose lines overlap theirs.
+    pub found: usize,
+    pub findings: usize,
+    /// Findings that match a bug.
+    pub true_positives: usize,
+    pub false_positives: usize,
+    /// False positives in a correct look-alike named by the manifest.
+    pub lookalike_false_positives: usize,
+    pub confirmed: usize,
+    pub recall: f64,
+    pub precision: f64,
+    pub confirmed_rate: f64,
+    pub functions: usize,
+    pub verified: usize,
+    pub unknown: usize,
+    pub calls: u64,
+    pub cache_hits: u64,
+    pub prompt_tokens: u64,
+    pub completion_tokens: u64,
+    pub cost_usd: f64,
+    pub seconds: f64,
+}
+
+impl Score {
+    fn add(&mut self, o: &Score) {
+        self.bugs += o.bugs;
+        self.found += o.found;
+        self.findings += o.findings;
+        self.true_positives += o.true_positives;
+        self.false_positives += o.false_positives;
+        self.lookalike_false_positives += o.lookalike_false_positives;
+        self.confirmed += o.confirmed;
+        self.functions += o.functions;
+        self.verified += o.verified;
+        self.unknown += o.unknown;
+        self.calls += o.calls;
+        self.cache_hits += o.cache_hits;
+        self.prompt_tokens += o.prompt_tokens;
+        self.completion_tokens += o.completion_tokens;
+        self.cost_usd += o.cost_usd;
+        self.seconds += o.seconds;
+        self.rates();
+    }
+
+    fn rates(&mut self) {
+        let ratio = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f64 / b as f64 };
+        self.recall = ratio(self.found, self.bugs);
+        self.precision = ratio(self.true_positives, self.findings);
+        self.confirmed_rate = ratio(self.confirmed, self.findings);
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct CorpusEval {
+    pub corpus: String,
+    #[serde(flatten)]
+    pub score: Score,
+    /// Bug ids found and missed.
+    pub found_bugs: Vec<String>,
+    pub missed_bugs: Vec<String>,
+    /// Each false positive as `function: clause`.
+    pub false_positive_findings: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct KindScore {
+    pub bugs: usize,
+    pub found: usize,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Eval {
+    pub version: u32,
+    pub model: String,
+    pub solver: bool,
+    pub corpora: Vec<CorpusEval>,
+    pub by_kind: BTreeMap<String, KindScore>,
+    pub total: Score,
+}
+
+fn read_manifest(dir: &Path) -> Result<Manifest> {
+    let path = dir.join("bugs.toml");
+    let text = std::fs::read_to_string(&path).with_context(|| {
+        format!(
+            "cannot read {} (a corpus folder holds its manifest, bugs.toml; see corpora/README.md)",
+            path.display()
+        )
+    })?;
+    toml::from_str(&text).with_context(|| format!("{} is not a valid manifest", path.display()))
+}
+
+/// Whether a finding is the bug: the same function and file, and one of its lines
+/// (the evidence lines and the reported line) inside the bug's lines.
+fn matches(f: &Finding, b: &Bug) -> bool {
+    f.function == b.function
+        && f.file == b.file
+        && f.evidence_lines
+            .iter()
+            .chain(std::iter::once(&f.line))
+            .any(|l| (b.lines[0]..=b.lines[1]).contains(l))
+}
+
+fn score(corpus: &str, m: &Manifest, report: &Report, seconds: f64) -> CorpusEval {
+    let found: Vec<&Bug> = m
+        .bug
+        .iter()
+        .filter(|b| report.findings.iter().any(|f| matches(f, b)))
+        .collect();
+    let false_positives: Vec<&Finding> = report
+        .findings
+        .iter()
+        .filter(|f| !m.bug.iter().any(|b| matches(f, b)))
+        .collect();
+    let u = &report.run.usage;
+    let mut s = Score {
+        bugs: m.bug.len(),
+        found: found.len(),
+        findings: report.findings.len(),
+        true_positives: report.findings.len() - false_positives.len(),
+        false_positives: false_positives.len(),
+        lookalike_false_positives: false_positives
+            .iter()
+            .filter(|f| {
+                m.correct
+                    .iter()
+                    .any(|c| c.function == f.function && c.file == f.file)
+            })
+            .count(),
+        confirmed: report
+            .findings
+            .iter()
+            .filter(|f| f.status == Status::Confirmed)
+            .count(),
+        functions: report.summary.checked,
+        verified: report.summary.verified,
+        unknown: report.summary.unknown,
+        calls: u.calls,
+        cache_hits: u.cache_hits,
+        prompt_tokens: u.prompt_tokens,
+        completion_tokens: u.completion_tokens,
+        cost_usd: u.cost_usd,
+        seconds,
+        ..Score::default()
+    };
+    s.rates();
+    CorpusEval {
+        corpus: corpus.to_string(),
+        score: s,
+        found_bugs: found.iter().map(|b| b.id.clone()).collect(),
+        missed_bugs: m
+            .bug
+            .iter()
+            .filter(|b| !found.iter().any(|x| x.id == b.id))
+            .map(|b| b.id.clone())
+            .collect(),
+        false_positive_findings: false_positives
+            .iter()
+            .map(|f| format!("{}: {}", f.function, f.clause.text))
+            .collect(),
+    }
+}
+
+pub fn run(args: EvalArgs) -> Result<ExitCode> {
+    let previous: Option<Eval> = match &args.compare {
+        Some(p) => Some(
+            serde_json::from_str(
+                &std::fs::read_to_string(p)
+                    .with_context(|| format!("cannot read {}", p.display()))?,
+            )
+            .with_context(|| format!("{} is not a `vouch eval --json` result", p.display()))?,
+        ),
+        None => None,
+    };
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    let mut eval = Eval {
+        version: EVAL_VERSION,
+        model: String::new(),
+        solver: !args.checking.no_solver,
+        corpora: Vec::new(),
+        by_kind: BTreeMap::new(),
+        total: Score::default(),
+    };
+    for dir in &args.corpora {
+        let manifest = read_manifest(dir)?;
+        if !args.quiet {
+            eprintln!("vouch eval: auditing {}", dir.display());
+        }
+        let started = Instant::now();
+        let files = FileArgs {
+            path: dir.clone(),
+            lang: None,
+            exclude: Vec::new(),
+            max_file_size: None,
+            config: None,
+        };
+        let (prepared, cache) = prepare(&files, &args.model, args.max_prompt_tokens)?;
+        let timings = vec![("parse and call graph", started.elapsed().as_secs_f64())];
+        let mut report = runtime.block_on(audit_tree(
+            &prepared,
+            cache,
+            &files,
+            &args.checking,
+            None,
+            timings,
+            args.quiet,
+        ))?;
+        if eval.model.is_empty() {
+            eval.model = report.run.model.clone();
+        }
+        if let Some(out) = &args.reports {
+            write_dir(&out.join(&manifest.program), &mut report)?;
+        }
+        let scored = score(
+            &manifest.program,
+            &manifest,
+            &report,
+            started.elapsed().as_secs_f64(),
+        );
+        for b in &manifest.bug {
+            let k = eval.by_kind.entry(b.kind.clone()).or_default();
+            k.bugs += 1;
+            if scored.found_bugs.contains(&b.id) {
+                k.found += 1;
+            }
+        }
+        eval.total.add(&scored.score);
+        eval.corpora.push(scored);
+    }
+    let text = serde_json::to_string_pretty(&eval).context("cannot serialize the scores")? + "\n";
+    if let Some(path) = &args.output {
+        let mut out = crate::Output::create(Some(path))?;
+        out.write_all(text.as_bytes())?;
+        out.finish()?;
+    }
+    let mut out = crate::Output::create(None)?;
+    if args.json {
+        out.write_all(text.as_bytes())?;
+    } else {
+        out.write_all(table(&eval, previous.as_ref()).as_bytes())?;
+    }
+    out.finish()?;
+    if eval.corpora.is_empty() {
+        bail!("no corpus was scored");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn table(eval: &Eval, previous: Option<&Eval>) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "model {} · Z3 {}\n",
+        eval.model,
+        if eval.solver { "on" } else { "off" }
+    );
+    let _ = writeln!(
+        s,
+        "{:<16} {:>5} {:>6} {:>9} {:>4} {:>10} {:>7} {:>10} {:>9} {:>8} {:>6} {:>10} {:>8}",
+        "corpus",
+        "bugs",
+        "found",
+        "findings",
+        "FP",
+        "look-alike",
+        "recall",
+        "precision",
+        "confirmed",
+        "unknown",
+        "calls",
+        "tokens",
+        "seconds"
+    );
+    let row = |s: &mut String, name: &str, c: &Score, before: Option<&Score>| {
+        let mut change = String::new();
+        if let Some(b) = before {
+            for (what, now, then) in [
+                ("recall", c.recall, b.recall),
+                ("precision", c.precision, b.precision),
+            ] {
+                if (now - then).abs() > 1e-9 {
+                    let _ = write!(change, "  {what} {:+.3}", now - then);
+                }
+            }
+        }
+        let _ = writeln!(
+            s,
+            "{:<16} {:>5} {:>6} {:>9} {:>4} {:>10} {:>7.3} {:>10} {:>9} {:>8} {:>6} {:>10} {:>8.1}{change}",
+            name,
+            c.bugs,
+            c.found,
+            c.findings,
+            c.false_positives,
+            c.lookalike_false_positives,
+            c.recall,
+            // Without findings there is nothing to be precise about.
+            if c.findings == 0 {
+                "-".to_string()
+            } else {
+                format!("{:.3}", c.precision)
+            },
+            if c.findings == 0 {
+                "-".to_string()
+            } else {
+                format!("{:.3}", c.confirmed_rate)
+            },
+            c.unknown,
+            c.calls,
+            c.prompt_tokens + c.completion_tokens,
+            c.seconds,
+        );
+    };
+    for c in &eval.corpora {
+        let before = previous.and_then(|p| p.corpora.iter().find(|x| x.corpus == c.corpus));
+        row(&mut s, &c.corpus, &c.score, before.map(|b| &b.score));
+    }
+    row(&mut s, "total", &eval.total, previous.map(|p| &p.total));
+    let _ = writeln!(
+        s,
+        "\n{:<28} {:>5} {:>6} {:>7}",
+        "bug kind", "bugs", "found", "recall"
+    );
+    for (k, v) in &eval.by_kind {
+        let _ = writeln!(
+            s,
+            "{:<28} {:>5} {:>6} {:>7.3}",
+            k,
+            v.bugs,
+            v.found,
+            if v.bugs == 0 {
+                0.0
+            } else {
+                v.found as f64 / v.bugs as f64
+            }
+        );
+    }
+    if let Some(p) = previous {
+        let _ = writeln!(
+            s,
+            "\ncompared with {} (Z3 {}): calls {:+}, tokens {:+}, seconds {:+.1}",
+            p.model,
+            if p.solver { "on" } else { "off" },
+            eval.total.calls as i64 - p.total.calls as i64,
+            (eval.total.prompt_tokens + eval.total.completion_tokens) as i64
+                - (p.total.prompt_tokens + p.total.completion_tokens) as i64,
+            eval.total.seconds - p.total.seconds
+        );
+    }
+    s
+}

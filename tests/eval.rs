@@ -1,0 +1,141 @@
+//! `vouch eval` on two seeded-bug corpora: recorded against the stand-in model (which
+//! finds c-ringbuf's rb-1 and nothing else), then replayed from the run store twice with
+//! the same scores; `--compare` against itself shows no change.
+
+#[path = "support/cli.rs"]
+mod cli;
+#[path = "support/rb1.rs"]
+mod rb1;
+#[path = "../specgen/tests/stand_in/mod.rs"]
+mod stand_in;
+#[path = "../llm/tests/support/mod.rs"]
+mod support;
+
+use cli::vouch_in;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use support::TestServer;
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .canonicalize()
+        .expect("repo root")
+}
+
+/// The scores without the wall-clock times.
+fn scores(stdout: &[u8]) -> Value {
+    let mut v: Value = serde_json::from_slice(stdout).expect("eval JSON");
+    for c in v["corpora"].as_array_mut().expect("corpora") {
+        c["seconds"] = Value::Null;
+        c["calls"] = Value::Null;
+        c["cache_hits"] = Value::Null;
+    }
+    v["total"]["seconds"] = Value::Null;
+    v["total"]["calls"] = Value::Null;
+    v["total"]["cache_hits"] = Value::Null;
+    v
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_recorded_eval_replays_to_the_same_scores() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let store = tmp.path().join("vouch.db");
+    let store = store.to_str().expect("utf-8");
+    let server = TestServer::start().await;
+    server.respond_with(rb1::finds_rb1);
+    let base = [
+        "eval",
+        "corpora/c-ringbuf",
+        "corpora/rust-lru",
+        "--json",
+        "-q",
+        "--model",
+        "test-model",
+        "--store",
+        store,
+    ];
+    let mut args = base.to_vec();
+    args.extend(["--base-url", server.url.as_str()]);
+    let first = vouch_in(&repo(), &args, &[]).await;
+    assert_eq!(
+        first.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let recorded = scores(&first.stdout);
+    let ring = &recorded["corpora"][0];
+    assert_eq!(ring["corpus"], "c-ringbuf");
+    assert_eq!(ring["found_bugs"], serde_json::json!(["rb-1"]));
+    assert_eq!(ring["false_positives"], 0);
+    assert_eq!(ring["precision"], 1.0);
+    let bugs = ring["bugs"].as_u64().expect("bugs");
+    assert!(bugs >= 7, "c-ringbuf's manifest has its bugs: {bugs}");
+    assert!((ring["recall"].as_f64().expect("recall") - 1.0 / bugs as f64).abs() < 1e-9);
+    assert_eq!(recorded["corpora"][1]["corpus"], "rust-lru");
+    assert_eq!(recorded["corpora"][1]["found"], 0);
+    assert_eq!(
+        recorded["total"]["bugs"].as_u64(),
+        Some(bugs + recorded["corpora"][1]["bugs"].as_u64().expect("lru bugs"))
+    );
+    assert_eq!(recorded["by_kind"]["off-by-one"]["found"], 1);
+    assert!(
+        recorded["total"]["prompt_tokens"]
+            .as_u64()
+            .is_some_and(|t| t > 0)
+    );
+    drop(server);
+
+    let mut replay = base.to_vec();
+    replay.extend(["--base-url", "http://127.0.0.1:9/v1", "--cache", "replay"]);
+    let a = vouch_in(&repo(), &replay, &[]).await;
+    let b = vouch_in(&repo(), &replay, &[]).await;
+    assert_eq!(
+        a.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&a.stderr)
+    );
+    let (sa, sb) = (scores(&a.stdout), scores(&b.stdout));
+    assert_eq!(sa, sb, "two replays score the same");
+    // Replayed usage is counted as cache hits, so tokens are the only usage to compare.
+    for key in [
+        "recall",
+        "precision",
+        "found_bugs",
+        "missed_bugs",
+        "false_positive_findings",
+    ] {
+        assert_eq!(sa["corpora"][0][key], recorded["corpora"][0][key], "{key}");
+    }
+    let raw: Value = serde_json::from_slice(&a.stdout).expect("json");
+    assert_eq!(raw["total"]["calls"], 0);
+
+    // The table, compared with the replay itself: the same numbers, no change shown.
+    let previous = tmp.path().join("previous.json");
+    std::fs::write(&previous, &a.stdout).expect("write");
+    let mut table = replay.clone();
+    table.retain(|a| *a != "--json");
+    table.extend(["--compare", previous.to_str().expect("utf-8")]);
+    let t = vouch_in(&repo(), &table, &[]).await;
+    let text = String::from_utf8_lossy(&t.stdout);
+    assert!(
+        text.contains("c-ringbuf") && text.contains("rust-lru") && text.contains("total"),
+        "{text}"
+    );
+    assert!(text.contains("off-by-one"), "{text}");
+    assert!(
+        !text.contains("recall +") && !text.contains("recall -"),
+        "{text}"
+    );
+    assert!(text.contains("compared with test-model"), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_folder_without_a_manifest_is_a_clear_error() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = vouch_in(tmp.path(), &["eval", ".", "--cache", "off"], &[]).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("bugs.toml"));
+}
