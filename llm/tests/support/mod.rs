@@ -34,6 +34,9 @@ pub struct Shared {
     pub bodies: Mutex<Vec<Value>>,
     pub auth: Mutex<Vec<Option<String>>>,
     pub latency_ms: AtomicU64,
+    /// With a responder: the reply is also delayed by its completion tokens at this
+    /// rate, as a model generating them would be (0: no delay).
+    pub tokens_per_s: AtomicU64,
     /// Refuse every `json_schema` request (a server without structured output).
     pub refuse_schema_always: std::sync::atomic::AtomicBool,
     /// Answers requests the script does not cover, from the request body.
@@ -184,6 +187,10 @@ async fn chat(State(s): State<Arc<Shared>>, headers: HeaderMap, body: String) ->
             let prompt = body["messages"].to_string().len().div_ceil(3);
             let done = content.len().div_ceil(3);
             reply["usage"] = json!({"prompt_tokens": prompt, "completion_tokens": done, "total_tokens": prompt + done});
+            let rate = s.tokens_per_s.load(Ordering::SeqCst);
+            if rate > 0 {
+                tokio::time::sleep(Duration::from_secs_f64(done as f64 / rate as f64)).await;
+            }
             axum::Json(reply).into_response()
         }
     }
