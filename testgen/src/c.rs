@@ -1,0 +1,271 @@
+//! C confirmation: a harness built together with the function's translation unit (the
+//! `.c` file is included with its `main` renamed, so `static` functions are reachable),
+//! the project's include paths and defines (from `compile_commands.json`, else every
+//! folder holding a header), the other sources linked in, compiled with ASan and UBSan,
+//! and run in the sandbox. The outcome is classified.
+
+use crate::sandbox::{Exit, RunOutput, SRC_DIR, Sandbox, SandboxError, WORK_DIR};
+use serde::Serialize;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+/// The flags every harness is built with.
+pub const CFLAGS: &str = "-std=gnu11 -g -O0 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined -w";
+
+/// What a harness gets before its own code: the assertion that names the clause.
+pub const PRELUDE: &str = r#"#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <stdint.h>
+/* Fails the run, naming the violated clause: vouch reads the message. */
+#define VOUCH_CHECK(cond, clause) do { if (!(cond)) { fprintf(stderr, "vouch-assert: violated: %s\n", (clause)); fflush(stderr); abort(); } } while (0)
+"#;
+
+const BUILD_FAILED: &str = "@@vouch: build failed@@";
+const BUILT: &str = "@@vouch: built@@";
+
+/// How to build code of a C tree.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CProject {
+    pub root: PathBuf,
+    /// Include directories, relative to the root.
+    pub include_dirs: Vec<String>,
+    /// `-D` flags.
+    pub defines: Vec<String>,
+    /// Sources to link, relative to the root: every `.c` file that does not define `main`.
+    pub sources: Vec<String>,
+}
+
+impl CProject {
+    /// The build of a tree: its `.c` and `.h` files (paths relative to `root`, with their
+    /// text). Flags come from `compile_commands.json` at the root when there is one.
+    pub fn infer(root: &Path, files: &[(String, String)]) -> CProject {
+        let mut include: BTreeSet<String> = BTreeSet::new();
+        let mut defines: BTreeSet<String> = BTreeSet::new();
+        let mut sources = Vec::new();
+        for (path, text) in files {
+            if path.ends_with(".h") {
+                let dir = Path::new(path)
+                    .parent()
+                    .map(|p| p.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                include.insert(if dir.is_empty() { ".".into() } else { dir });
+            } else if path.ends_with(".c") && !defines_main(text) {
+                sources.push(path.clone());
+            }
+        }
+        if let Ok(text) = std::fs::read_to_string(root.join("compile_commands.json"))
+            && let Ok(serde_json::Value::Array(entries)) = serde_json::from_str(&text)
+        {
+            for e in entries {
+                let args: Vec<String> = match (&e["arguments"], &e["command"]) {
+                    (serde_json::Value::Array(a), _) => a
+                        .iter()
+                        .filter_map(|x| x.as_str().map(str::to_string))
+                        .collect(),
+                    (_, serde_json::Value::String(c)) => {
+                        c.split_whitespace().map(str::to_string).collect()
+                    }
+                    _ => continue,
+                };
+                let dir = e["directory"].as_str().map(PathBuf::from);
+                let mut it = args.iter();
+                while let Some(a) = it.next() {
+                    let (flag, value) = if a == "-I" || a == "-D" {
+                        (a.as_str(), it.next().cloned())
+                    } else if let Some(v) = a.strip_prefix("-I") {
+                        ("-I", Some(v.to_string()))
+                    } else if let Some(v) = a.strip_prefix("-D") {
+                        ("-D", Some(v.to_string()))
+                    } else {
+                        continue;
+                    };
+                    let Some(value) = value else { continue };
+                    if flag == "-D" {
+                        defines.insert(value);
+                    } else {
+                        // Relative to the entry's directory; kept when inside the root.
+                        let abs = match &dir {
+                            Some(d) if Path::new(&value).is_relative() => d.join(&value),
+                            _ => PathBuf::from(&value),
+                        };
+                        if let Ok(rel) = abs.strip_prefix(root) {
+                            let rel = rel.to_string_lossy().into_owned();
+                            include.insert(if rel.is_empty() { ".".into() } else { rel });
+                        }
+                    }
+                }
+            }
+        }
+        sources.sort();
+        CProject {
+            root: root.to_path_buf(),
+            include_dirs: include.into_iter().collect(),
+            defines: defines.into_iter().collect(),
+            sources,
+        }
+    }
+}
+
+/// Whether a C file defines `main`: a line that starts `int main(` (spacing free).
+pub fn defines_main(text: &str) -> bool {
+    text.lines().any(|l| {
+        l.trim_start()
+            .strip_prefix("int")
+            .map(str::trim_start)
+            .and_then(|r| r.strip_prefix("main"))
+            .is_some_and(|r| r.trim_start().starts_with('('))
+    })
+}
+
+/// The whole harness file: the prelude, the function's translation unit with its
+/// `main` renamed, then the harness's own code (which defines `main`).
+pub fn harness_source(unit: &str, body: &str) -> String {
+    format!(
+        "{PRELUDE}#define main vouch_unit_main\n#include \"{SRC_DIR}/tree/{unit}\"\n#undef main\n\n{body}\n"
+    )
+}
+
+/// What a run showed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Outcome {
+    /// The run failed the way the violation predicts.
+    Confirmed { why: String },
+    /// The run passed: the violation did not happen.
+    Refuted,
+    /// Nothing could be shown (no build, a time-out, an unexplained exit).
+    Inconclusive { why: String },
+}
+
+/// A harness that was built and run, with what reproduces it.
+#[derive(Clone, Debug, Serialize)]
+pub struct Confirmation {
+    #[serde(flatten)]
+    pub outcome: Outcome,
+    /// The harness file as built.
+    pub source: String,
+    /// The command that reproduces the run (with the harness saved as `harness.c` in
+    /// the directory bound at `SRC_DIR`).
+    pub command: String,
+    pub output: String,
+}
+
+/// Builds the harness with the unit and the project's other sources, runs it in the
+/// sandbox and classifies the result.
+pub fn confirm(
+    sandbox: &Sandbox,
+    project: &CProject,
+    unit: &str,
+    body: &str,
+) -> Result<Confirmation, SandboxError> {
+    let source = harness_source(unit, body);
+    let dir =
+        tempfile::tempdir().map_err(|e| SandboxError::Spawn("a harness directory".into(), e))?;
+    std::fs::write(dir.path().join("harness.c"), &source)
+        .map_err(|e| SandboxError::Spawn("the harness file".into(), e))?;
+    let binds = vec![
+        (project.root.clone(), "tree".to_string()),
+        (dir.path().join("harness.c"), "harness.c".to_string()),
+    ];
+    let script = script(project, unit);
+    let run = sandbox.run(&binds, &script)?;
+    let command = sandbox.command_line(&binds, &script);
+    Ok(Confirmation {
+        outcome: classify(&run),
+        source,
+        command,
+        output: format!("{}{}", run.stdout, run.stderr),
+    })
+}
+
+/// Build, then run: one script, as the work directory lives only as long as the run.
+fn script(project: &CProject, unit: &str) -> String {
+    let mut flags = String::from(CFLAGS);
+    for i in &project.include_dirs {
+        flags.push_str(&format!(" -I{SRC_DIR}/tree/{i}"));
+    }
+    for d in &project.defines {
+        flags.push_str(&format!(" '-D{}'", d.replace('\'', "")));
+    }
+    let others: Vec<String> = project
+        .sources
+        .iter()
+        .filter(|s| s.as_str() != unit)
+        .map(|s| format!("{SRC_DIR}/tree/{s}"))
+        .collect();
+    format!(
+        "gcc {flags} {SRC_DIR}/harness.c {} -o {WORK_DIR}/harness -lm 2>{WORK_DIR}/build.log || {{ cat {WORK_DIR}/build.log >&2; echo '{BUILD_FAILED}' >&2; exit 97; }}\n\
+echo '{BUILT}' >&2\n\
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:allocator_may_return_null=1 UBSAN_OPTIONS=print_stacktrace=1 exec {WORK_DIR}/harness",
+        others.join(" ")
+    )
+}
+
+/// The outcome of a harness run.
+pub fn classify(run: &RunOutput) -> Outcome {
+    let err = &run.stderr;
+    if err.contains(BUILD_FAILED) {
+        let first: Vec<&str> = err
+            .lines()
+            .filter(|l| l.contains("error"))
+            .take(3)
+            .collect();
+        return Outcome::Inconclusive {
+            why: format!("the harness did not build: {}", first.join(" | ")),
+        };
+    }
+    match run.exit {
+        Exit::TimedOut => {
+            return Outcome::Inconclusive {
+                why: format!(
+                    "stopped at the time limit ({:.0} s)",
+                    run.duration.as_secs_f64()
+                ),
+            };
+        }
+        Exit::OutOfMemory => {
+            return Outcome::Inconclusive {
+                why: "stopped at the memory limit".into(),
+            };
+        }
+        Exit::Code(0) => return Outcome::Refuted,
+        _ => {}
+    }
+    if let Some(l) = err
+        .lines()
+        .find(|l| l.starts_with("vouch-assert: violated:"))
+    {
+        return Outcome::Confirmed {
+            why: format!(
+                "the assertion of the clause failed ({})",
+                l.trim_start_matches("vouch-assert: ")
+            ),
+        };
+    }
+    for marker in [
+        "ERROR: AddressSanitizer",
+        "ERROR: LeakSanitizer",
+        "runtime error:",
+    ] {
+        if let Some(l) = err.lines().find(|l| l.contains(marker)) {
+            let summary = err.lines().find(|l| l.starts_with("SUMMARY:")).unwrap_or(l);
+            return Outcome::Confirmed {
+                why: format!("sanitizer report: {}", summary.trim()),
+            };
+        }
+    }
+    match run.exit {
+        Exit::Signal(s) => Outcome::Confirmed {
+            why: format!("the harness crashed (signal {s})"),
+        },
+        Exit::Code(c) => Outcome::Inconclusive {
+            why: format!(
+                "the harness exited with {c} without a sanitizer report or a failed clause"
+            ),
+        },
+        _ => Outcome::Inconclusive {
+            why: "the harness ended without a result".into(),
+        },
+    }
+}

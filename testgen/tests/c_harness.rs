@@ -1,0 +1,252 @@
+//! The C harness runner with real gcc, sanitizers and bubblewrap: a planted heap
+//! overflow in a `static` function is confirmed by ASan, a correct function is refuted,
+//! a failed clause assertion is confirmed, an endless loop is stopped at the limit, and
+//! generated code can neither reach the network nor write outside its tmpfs.
+
+use std::path::Path;
+use std::time::Duration;
+use vouch_testgen::{CProject, Exit, Limits, Outcome, Sandbox, SandboxError, confirm};
+
+const HEADER: &str = "#ifndef BUF_H\n#define BUF_H\n#include <stddef.h>\nint buf_sum(const int *xs, size_t n);\n#endif\n";
+
+/// A little C tree: `fill` (static) writes one past the end; `buf_sum` is correct.
+const BUF: &str = r#"#include <stdlib.h>
+#include "buf.h"
+
+static void fill(char *p, int n)
+{
+    for (int i = 0; i <= n; i++) {
+        p[i] = 'x';
+    }
+}
+
+int buf_sum(const int *xs, size_t n)
+{
+    int s = 0;
+    for (size_t i = 0; i < n; i++) {
+        s += xs[i];
+    }
+    return s;
+}
+
+int main(void)
+{
+    char b[8];
+    fill(b, 7);
+    return 0;
+}
+"#;
+
+const UTIL: &str = "#include \"buf.h\"\nint twice(int x) { return 2 * x; }\n";
+
+fn tree() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir_all(dir.path().join("include")).expect("mkdir");
+    std::fs::create_dir_all(dir.path().join("src")).expect("mkdir");
+    std::fs::write(dir.path().join("include/buf.h"), HEADER).expect("write");
+    std::fs::write(dir.path().join("src/buf.c"), BUF).expect("write");
+    std::fs::write(dir.path().join("src/util.c"), UTIL).expect("write");
+    dir
+}
+
+fn project(root: &Path) -> CProject {
+    let files: Vec<(String, String)> = ["include/buf.h", "src/buf.c", "src/util.c"]
+        .iter()
+        .map(|p| {
+            (
+                p.to_string(),
+                std::fs::read_to_string(root.join(p)).expect("read"),
+            )
+        })
+        .collect();
+    CProject::infer(root, &files)
+}
+
+fn sandbox(time: Duration) -> Sandbox {
+    Sandbox::new(
+        Limits {
+            time,
+            ..Limits::default()
+        },
+        false,
+    )
+    .expect("bwrap works here (apt-get install bubblewrap)")
+}
+
+#[test]
+fn the_build_is_inferred_from_the_tree() {
+    let t = tree();
+    let p = project(t.path());
+    assert_eq!(p.include_dirs, vec!["include".to_string()]);
+    assert_eq!(
+        p.sources,
+        vec!["src/util.c".to_string()],
+        "buf.c defines main"
+    );
+    // compile_commands.json adds its -I and -D flags.
+    std::fs::write(
+        t.path().join("compile_commands.json"),
+        format!(
+            r#"[{{"directory": "{}", "command": "cc -Iinclude -I gen -DNDEBUG -DLEVEL=2 -c src/util.c", "file": "src/util.c"}}]"#,
+            t.path().display()
+        ),
+    )
+    .expect("write");
+    let p = project(t.path());
+    assert_eq!(
+        p.include_dirs,
+        vec!["gen".to_string(), "include".to_string()]
+    );
+    assert_eq!(p.defines, vec!["LEVEL=2".to_string(), "NDEBUG".to_string()]);
+}
+
+#[test]
+fn a_heap_overflow_in_a_static_function_is_confirmed_by_asan() {
+    let t = tree();
+    let c = confirm(
+        &sandbox(Duration::from_secs(60)),
+        &project(t.path()),
+        "src/buf.c",
+        "int main(void)\n{\n    char *p = malloc(4);\n    fill(p, 4);\n    free(p);\n    return 0;\n}",
+    )
+    .expect("run");
+    match &c.outcome {
+        Outcome::Confirmed { why } => {
+            assert!(why.contains("heap-buffer-overflow"), "{why}\n{}", c.output)
+        }
+        other => panic!("{other:?}\n{}", c.output),
+    }
+    assert!(c.source.contains("#define main vouch_unit_main"));
+    assert!(
+        c.command.contains("bwrap") && c.command.contains("--unshare-all"),
+        "{}",
+        c.command
+    );
+}
+
+#[test]
+fn a_correct_function_is_refuted_and_a_failed_clause_confirmed() {
+    let t = tree();
+    let sb = sandbox(Duration::from_secs(60));
+    let p = project(t.path());
+    let passes = confirm(
+        &sb,
+        &p,
+        "src/buf.c",
+        "int main(void)\n{\n    int xs[3] = {1, 2, 3};\n    VOUCH_CHECK(buf_sum(xs, 3) == 6, \"returns the sum of xs\");\n    VOUCH_CHECK(twice(4) == 8, \"links the other sources\");\n    return 0;\n}",
+    )
+    .expect("run");
+    assert_eq!(passes.outcome, Outcome::Refuted, "{}", passes.output);
+    let fails = confirm(
+        &sb,
+        &p,
+        "src/buf.c",
+        "int main(void)\n{\n    int xs[2] = {1, 2};\n    VOUCH_CHECK(buf_sum(xs, 2) == 4, \"returns 4 for [1, 2]\");\n    return 0;\n}",
+    )
+    .expect("run");
+    match &fails.outcome {
+        Outcome::Confirmed { why } => assert!(why.contains("returns 4 for [1, 2]"), "{why}"),
+        other => panic!("{other:?}\n{}", fails.output),
+    }
+    let broken = confirm(
+        &sb,
+        &p,
+        "src/buf.c",
+        "int main(void) { return no_such_function(); }",
+    )
+    .expect("run");
+    match &broken.outcome {
+        Outcome::Inconclusive { why } => assert!(why.contains("did not build"), "{why}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn an_endless_loop_is_stopped_at_the_time_limit() {
+    let t = tree();
+    let c = confirm(
+        &sandbox(Duration::from_secs(8)),
+        &project(t.path()),
+        "src/buf.c",
+        "#include <unistd.h>\nint main(void)\n{\n    if (fork() == 0) { for (;;) { } }\n    for (;;) { }\n}",
+    )
+    .expect("run");
+    match &c.outcome {
+        Outcome::Inconclusive { why } => assert!(why.contains("time limit"), "{why}"),
+        other => panic!("{other:?}\n{}", c.output),
+    }
+}
+
+#[test]
+fn generated_code_reaches_no_network_and_writes_only_its_tmpfs() {
+    let t = tree();
+    let marker = t.path().join("escaped.txt");
+    let home = std::env::var("HOME").unwrap_or_else(|_| "/root".into());
+    let body = format!(
+        r#"#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <errno.h>
+int main(void)
+{{
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {{0}};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(80);
+    inet_pton(AF_INET, "1.1.1.1", &a.sin_addr);
+    int c = s < 0 ? -1 : connect(s, (struct sockaddr *)&a, sizeof a);
+    printf("connect: %s\n", c == 0 ? "OPEN" : strerror(errno));
+    const char *paths[] = {{"{marker}", "/etc/vouch-escape", "{home}/vouch-escape", "/tmp/vouch/work/ok.txt"}};
+    for (int i = 0; i < 4; i++) {{
+        FILE *f = fopen(paths[i], "w");
+        printf("write %s: %s\n", paths[i], f ? "WRITTEN" : strerror(errno));
+        if (f) fclose(f);
+    }}
+    return 0;
+}}"#,
+        marker = marker.display(),
+    );
+    let c = confirm(
+        &sandbox(Duration::from_secs(60)),
+        &project(t.path()),
+        "src/buf.c",
+        &body,
+    )
+    .expect("run");
+    assert_eq!(c.outcome, Outcome::Refuted, "{}", c.output);
+    assert!(!c.output.contains("connect: OPEN"), "{}", c.output);
+    assert!(
+        c.output.contains("connect: Network is unreachable"),
+        "{}",
+        c.output
+    );
+    assert!(
+        c.output.contains("write /tmp/vouch/work/ok.txt: WRITTEN"),
+        "its own tmpfs is writable: {}",
+        c.output
+    );
+    assert_eq!(c.output.matches("WRITTEN").count(), 1, "{}", c.output);
+    assert!(!marker.exists());
+    assert!(!Path::new("/etc/vouch-escape").exists());
+    assert!(!Path::new(&home).join("vouch-escape").exists());
+}
+
+#[test]
+fn without_bwrap_nothing_runs_unless_allowed() {
+    let empty = tempfile::tempdir().expect("tempdir");
+    let path = Some(empty.path().as_os_str().to_owned());
+    match Sandbox::with_path(path.clone(), Limits::default(), false) {
+        Err(SandboxError::NoBwrap) => {}
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        SandboxError::NoBwrap
+            .to_string()
+            .contains("apt-get install bubblewrap")
+    );
+    let open = Sandbox::with_path(path, Limits::default(), true).expect("allowed");
+    assert!(!open.is_isolated());
+    let run = open.run(&[], "echo unsandboxed; exit 3").expect("run");
+    assert_eq!(run.exit, Exit::Code(3));
+    assert_eq!(run.stdout.trim(), "unsandboxed");
+}
