@@ -60,9 +60,10 @@ async fn an_audit_writes_every_output_and_replays_to_the_same_report() {
         first_dir.to_str().expect("utf-8"),
     ]);
     let first = vouch_in(&repo(), &args, &[]).await;
-    // One unconfirmed finding does not fail the default `--fail-on confirmed`.
-    assert!(
-        matches!(first.status.code(), Some(0 | 3)),
+    // rb-1 is confirmed by its generated test, so the default `--fail-on confirmed` fails.
+    assert_eq!(
+        first.status.code(),
+        Some(1),
         "{:?}: {}",
         first.status,
         stderr(&first)
@@ -80,7 +81,34 @@ async fn an_audit_writes_every_output_and_replays_to_the_same_report() {
     assert_eq!(f["file"], "src/packet.c");
     assert_eq!(f["line"], 50);
     assert_eq!(f["kind"], "postcondition");
-    assert_eq!(f["status"], "unconfirmed");
+    assert_eq!(f["status"], "confirmed", "{:#}", f["notes"]);
+    let test = &f["test"];
+    assert!(
+        test["source"]
+            .as_str()
+            .expect("test source")
+            .contains("pkt_encode(&p, out, sizeof out)")
+    );
+    assert!(test["command"].as_str().expect("command").contains("bwrap"));
+    assert!(
+        test["output"]
+            .as_str()
+            .expect("output")
+            .contains("stack-buffer-overflow"),
+        "{}",
+        test["output"]
+    );
+    assert!(
+        f["notes"].to_string().contains("2 harnesses written"),
+        "the first did not build: {}",
+        f["notes"]
+    );
+    assert!(
+        first_dir
+            .join("tests")
+            .join(format!("{}.c", f["id"].as_str().expect("id")))
+            .is_file()
+    );
     assert_eq!(f["decided_by"], "model");
     assert!(f["id"].as_str().is_some_and(|id| id.starts_with("VCH-")));
     assert!(!f["steps"].as_array().expect("steps").is_empty());
@@ -96,12 +124,18 @@ async fn an_audit_writes_every_output_and_replays_to_the_same_report() {
             .is_some_and(|p| !p.is_empty())
     );
     assert_eq!(
-        report["run"]["skipped"][0]["stage"], "testgen",
-        "the missing stage is said, not hidden"
+        report["run"]["skipped"],
+        serde_json::json!([]),
+        "every stage ran"
+    );
+    assert!(
+        report["run"]["prompts"]
+            .to_string()
+            .contains("testgen.harness-c@1")
     );
     let stdout = String::from_utf8_lossy(&first.stdout);
     assert!(
-        stdout.contains("unconfirmed") && stdout.contains("pkt_encode  src/packet.c:50"),
+        stdout.contains("confirmed") && stdout.contains("pkt_encode  src/packet.c:50"),
         "{stdout}"
     );
     let sarif: Value = serde_json::from_str(
@@ -117,12 +151,13 @@ async fn an_audit_writes_every_output_and_replays_to_the_same_report() {
         result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
         "src/packet.c"
     );
-    assert_eq!(result["level"], "warning");
+    assert_eq!(result["level"], "error");
     let calls = server.calls();
     assert!(calls > 0);
     drop(server);
 
-    // Replay from the store alone: the same findings, and --fail-on unconfirmed fails.
+    // Replay from the store alone: the same findings (the recorded harness runs again),
+    // and --fail-on unconfirmed fails as well.
     let mut args = base.to_vec();
     args.extend([
         "--base-url",
@@ -137,7 +172,16 @@ async fn an_audit_writes_every_output_and_replays_to_the_same_report() {
     let again = vouch_in(&repo(), &args, &[]).await;
     assert_eq!(again.status.code(), Some(1), "{}", stderr(&again));
     let replayed = findings(&replay_dir);
-    assert_eq!(replayed["findings"], report["findings"]);
+    let strip = |v: &Value| {
+        let mut v = v.clone();
+        for f in v.as_array_mut().into_iter().flatten() {
+            // The sandbox's command names a temporary directory, and ASan's report addresses.
+            f["test"]["command"] = Value::Null;
+            f["test"]["output"] = Value::Null;
+        }
+        v
+    };
+    assert_eq!(strip(&replayed["findings"]), strip(&report["findings"]));
     assert_eq!(replayed["unknowns"], report["unknowns"]);
     assert_eq!(replayed["run"]["usage"]["calls"], 0);
 
@@ -170,6 +214,32 @@ async fn an_audit_writes_every_output_and_replays_to_the_same_report() {
     ]);
     let zero = vouch_in(&repo(), &args, &[]).await;
     assert_eq!(zero.status.code(), Some(0), "{}", stderr(&zero));
+
+    // --no-confirm leaves the finding unconfirmed, which the default --fail-on passes.
+    let mut args = base.to_vec();
+    args.extend([
+        "--base-url",
+        "http://127.0.0.1:9/v1",
+        "--cache",
+        "replay",
+        "--no-confirm",
+        "-o",
+        replay_dir.to_str().expect("utf-8"),
+    ]);
+    let unconfirmed = vouch_in(&repo(), &args, &[]).await;
+    assert!(
+        matches!(unconfirmed.status.code(), Some(0 | 3)),
+        "{}",
+        stderr(&unconfirmed)
+    );
+    let r = findings(&replay_dir);
+    assert_eq!(r["findings"][0]["status"], "unconfirmed");
+    assert!(
+        r["run"]["skipped"][0]["reason"]
+            .as_str()
+            .expect("reason")
+            .contains("--no-confirm")
+    );
 }
 
 /// Copies a corpus into `to` (files only, no build output).
@@ -262,7 +332,7 @@ async fn inline_suppressions_mark_findings_and_unused_ones_are_reported() {
     let summary = std::fs::read_to_string(out_dir.join("summary.md")).expect("summary");
     assert!(
         summary.starts_with(
-            "## vouch: 0 findings (0 confirmed, 1 unconfirmed, 0 refuted; 1 suppressed)"
+            "## vouch: 0 findings (1 confirmed, 0 unconfirmed, 0 refuted; 1 suppressed)"
         ),
         "{summary}"
     );

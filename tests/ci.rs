@@ -131,9 +131,10 @@ async fn a_change_costs_only_what_it_can_affect_and_the_baseline_sorts_findings(
     let mut args = vec!["audit", ".", "-q", "-o", report_s.as_str()];
     args.extend(model);
     let audit = vouch_in(&repo, &args, &[]).await;
-    assert!(
-        matches!(audit.status.code(), Some(0 | 3)),
-        "{}",
+    assert_eq!(
+        audit.status.code(),
+        Some(1),
+        "rb-1 is confirmed: {}",
         stderr(&audit)
     );
     let audit_calls = server.calls();
@@ -243,7 +244,7 @@ async fn a_change_costs_only_what_it_can_affect_and_the_baseline_sorts_findings(
         stdout
             .lines()
             .any(|l| l
-                .starts_with("::warning file=src/packet.c,line=50,title=vouch postcondition VCH-")),
+                .starts_with("::error file=src/packet.c,line=50,title=vouch postcondition VCH-")),
         "{stdout}"
     );
     let r = findings(&report);

@@ -3,6 +3,7 @@
 //! findings on stdout and an exit code a CI job can act on.
 
 use crate::check::{CheckFlags, NO_SPEC, check_all};
+use crate::confirm::{ConfirmFlags, confirm_findings};
 use crate::specs::{ModelFlags, Prepared, connect, prepare, specify};
 use crate::{EXIT_PARTIAL, FileArgs, Output};
 use anyhow::{Context, Result};
@@ -41,6 +42,8 @@ pub struct AuditArgs {
     max_prompt_tokens: Option<usize>,
     #[command(flatten)]
     checking: CheckFlags,
+    #[command(flatten)]
+    confirming: ConfirmFlags,
     /// Exit 1 when a finding at least this sure is not suppressed
     #[arg(long, value_enum, default_value_t = FailOn::Confirmed)]
     fail_on: FailOn,
@@ -86,11 +89,14 @@ pub fn run(args: AuditArgs) -> Result<ExitCode> {
     let report = runtime.block_on(audit_tree(
         &prepared,
         cache,
-        &args.files,
-        &args.checking,
+        Stages {
+            files: &args.files,
+            checking: &args.checking,
+            confirming: &args.confirming,
+            quiet: args.quiet,
+        },
         None,
         timings,
-        args.quiet,
     ))?;
     let usage_calls = report.run.usage.calls;
     let mut report = report;
@@ -126,17 +132,30 @@ pub fn run(args: AuditArgs) -> Result<ExitCode> {
     })
 }
 
+/// The flags of the stages after parsing, as `audit`, `ci` and `eval` take them.
+#[derive(Clone, Copy)]
+pub(crate) struct Stages<'a> {
+    pub files: &'a FileArgs,
+    pub checking: &'a CheckFlags,
+    pub confirming: &'a ConfirmFlags,
+    pub quiet: bool,
+}
+
 /// Specs of the tree and checks of `targets` (every function for `None`; the walk adds
 /// the callers their specs need), as a report.
 pub(crate) async fn audit_tree(
     prepared: &Prepared,
     cache: Cache,
-    files: &FileArgs,
-    checking: &CheckFlags,
+    flags: Stages<'_>,
     targets: Option<&[FnIdx]>,
     mut timings: Vec<(&'static str, f64)>,
-    quiet: bool,
 ) -> Result<Report> {
+    let Stages {
+        files,
+        checking,
+        confirming,
+        quiet,
+    } = flags;
     let connected = connect(prepared.llm.clone(), cache, quiet).await?;
     let client = Arc::new(connected.client);
     let t = Instant::now();
@@ -149,13 +168,25 @@ pub(crate) async fn audit_tree(
     };
     let results = check_all(prepared, &client, &specs, chosen, checking, quiet).await;
     timings.push(("hoare", t.elapsed().as_secs_f64()));
+    let mut report = build(
+        &prepared.program,
+        &specs,
+        results,
+        reports::RunInfo::default(),
+    );
+    let t = Instant::now();
+    confirm_findings(prepared, &client, &mut report, confirming, quiet).await;
+    timings.push(("testgen", t.elapsed().as_secs_f64()));
     let usage = client.usage();
     let model = client.model().to_string();
     if let Some(local) = connected.local {
         local.stop().await;
     }
-    let run = run_info(files, !checking.no_solver, model, &usage, &timings);
-    Ok(build(&prepared.program, &specs, results, run))
+    let skipped = std::mem::take(&mut report.run.skipped);
+    report.run = run_info(files, !checking.no_solver, model, &usage, &timings);
+    report.run.skipped = skipped;
+    report.finalize();
+    Ok(report)
 }
 
 pub(crate) fn run_info(
@@ -174,6 +205,7 @@ pub(crate) fn run_info(
     };
     let mut prompts = vouch_specgen::prompt::prompt_ids();
     prompts.extend(vouch_hoare::prompt_ids());
+    prompts.extend(vouch_testgen::prompt_ids());
     reports::RunInfo {
         tool: "vouch".into(),
         version: env!("CARGO_PKG_VERSION").into(),

@@ -49,6 +49,8 @@ pub struct CiArgs {
     max_prompt_tokens: Option<usize>,
     #[command(flatten)]
     checking: CheckFlags,
+    #[command(flatten)]
+    confirming: crate::confirm::ConfirmFlags,
     /// Exit 1 when a new finding at least this sure is not suppressed
     #[arg(long, value_enum, default_value_t = crate::audit::FailOn::Confirmed)]
     fail_on: crate::audit::FailOn,
@@ -299,11 +301,14 @@ pub fn run(args: CiArgs) -> Result<ExitCode> {
         runtime.block_on(audit_tree(
             &prepared,
             cache,
-            &args.files,
-            &args.checking,
+            crate::audit::Stages {
+                files: &args.files,
+                checking: &args.checking,
+                confirming: &args.confirming,
+                quiet: args.quiet,
+            },
             Some(&targets),
             timings,
-            args.quiet,
         ))?
     };
     let checked: HashSet<&str> = targets

@@ -42,6 +42,8 @@ pub struct EvalArgs {
     max_prompt_tokens: Option<usize>,
     #[command(flatten)]
     checking: CheckFlags,
+    #[command(flatten)]
+    confirming: crate::confirm::ConfirmFlags,
     /// Print nothing on stderr but errors
     #[arg(short, long)]
     quiet: bool,
@@ -276,11 +278,14 @@ pub fn run(args: EvalArgs) -> Result<ExitCode> {
         let mut report = runtime.block_on(audit_tree(
             &prepared,
             cache,
-            &files,
-            &args.checking,
+            crate::audit::Stages {
+                files: &files,
+                checking: &args.checking,
+                confirming: &args.confirming,
+                quiet: args.quiet,
+            },
             None,
             timings,
-            args.quiet,
         ))?;
         if eval.model.is_empty() {
             eval.model = report.run.model.clone();

@@ -7,6 +7,7 @@ mod cache;
 mod check;
 mod ci;
 mod config;
+mod confirm;
 mod eval;
 mod graph;
 mod model;

@@ -1,0 +1,191 @@
+//! Stage 5 in the audit: a generated test per C finding, built and run in the sandbox;
+//! the finding becomes confirmed, refuted or stays unconfirmed with the reason.
+
+use crate::specs::{Prepared, progress};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::task::JoinSet;
+use vouch_frontend::{Lang, Program};
+use vouch_llm::Client;
+use vouch_reports::{Report, Skipped, Status, TestEvidence};
+use vouch_testgen::{CProject, Confirmer, Limits, Outcome, Sandbox, Violation};
+
+/// How findings are confirmed; shared by `vouch audit`, `vouch ci` and `vouch eval`.
+#[derive(clap::Args, Clone)]
+pub(crate) struct ConfirmFlags {
+    /// Generate no confirming tests (every finding stays unconfirmed)
+    #[arg(long)]
+    no_confirm: bool,
+    /// Run generated tests without the bubblewrap sandbox (only where bwrap cannot be installed)
+    #[arg(long)]
+    unsandboxed: bool,
+    /// Time limit of one generated test, build and run, in seconds
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    test_timeout: u64,
+    /// Times a harness that does not build goes back to the model with the compiler's errors
+    #[arg(long, value_name = "N", default_value_t = vouch_testgen::MAX_REPAIRS)]
+    max_repairs: usize,
+    /// Generated tests built and run at once
+    #[arg(long, value_name = "N", default_value_t = 2)]
+    test_jobs: usize,
+}
+
+const STAGE: &str = "testgen";
+
+fn skip(report: &mut Report, reason: String) {
+    report.run.skipped.retain(|s| s.stage != STAGE);
+    report.run.skipped.push(Skipped {
+        stage: STAGE.into(),
+        reason,
+    });
+}
+
+/// Confirms the report's C findings (Rust ones stay unconfirmed, with the reason).
+pub(crate) async fn confirm_findings(
+    prepared: &Prepared,
+    client: &Arc<Client>,
+    report: &mut Report,
+    flags: &ConfirmFlags,
+    quiet: bool,
+) {
+    let program = &prepared.program;
+    let lang_of = |id: &str| {
+        program
+            .functions
+            .iter()
+            .find(|f| f.id.as_str() == id)
+            .map(|f| f.lang)
+    };
+    let c: Vec<usize> = (0..report.findings.len())
+        .filter(|&i| lang_of(&report.findings[i].function_id) == Some(Lang::C))
+        .collect();
+    let rust = report.findings.len() - c.len();
+    report.run.skipped.retain(|s| s.stage != STAGE);
+    if flags.no_confirm {
+        skip(
+            report,
+            "--no-confirm: no tests were generated, so every finding is unconfirmed".into(),
+        );
+        return;
+    }
+    if rust > 0 {
+        skip(
+            report,
+            format!(
+                "{rust} Rust findings stay unconfirmed: vouch does not generate Rust probe tests yet"
+            ),
+        );
+    }
+    if c.is_empty() {
+        return;
+    }
+    let limits = Limits {
+        time: Duration::from_secs(flags.test_timeout.max(1)),
+        ..Limits::default()
+    };
+    let sandbox = match Sandbox::new(limits, flags.unsandboxed) {
+        Ok(s) => Arc::new(s),
+        Err(e) => {
+            if !quiet {
+                eprintln!("warning: {e}; the findings stay unconfirmed");
+            }
+            skip(report, format!("no test was run: {e}"));
+            return;
+        }
+    };
+    if !sandbox.is_isolated() && !quiet {
+        eprintln!("warning: --unsandboxed: generated tests run without isolation");
+    }
+    let root = prepared.options.root_dir.clone().unwrap_or_default();
+    let files: Vec<(String, String)> = program
+        .files
+        .iter()
+        .filter(|f| f.path.ends_with(".c") || f.path.ends_with(".h"))
+        .map(|f| (f.path.clone(), f.text.clone()))
+        .collect();
+    let project = Arc::new(CProject::infer(&root, &files));
+    let bar = progress("confirm", c.len() as u64, quiet);
+    let mut tasks = JoinSet::new();
+    let mut queue = c.into_iter();
+    let mut done = 0u64;
+    loop {
+        while tasks.len() < flags.test_jobs.max(1)
+            && let Some(i) = queue.next()
+        {
+            let v = violation(program, &report.findings[i]);
+            let (client, sandbox, project) = (client.clone(), sandbox.clone(), project.clone());
+            let max_repairs = flags.max_repairs;
+            tasks.spawn(async move {
+                let confirmer = Confirmer {
+                    client: &client,
+                    sandbox: &sandbox,
+                    project: &project,
+                    max_repairs,
+                };
+                (i, confirmer.confirm_c(&v).await)
+            });
+        }
+        let Some(joined) = tasks.join_next().await else {
+            break;
+        };
+        done += 1;
+        bar.set_position(done);
+        let Ok((i, result)) = joined else {
+            continue;
+        };
+        let f = &mut report.findings[i];
+        match result {
+            Ok(run) => {
+                let c = run.confirmation;
+                f.status = match &c.outcome {
+                    Outcome::Confirmed { .. } => Status::Confirmed,
+                    Outcome::Refuted => Status::Refuted,
+                    Outcome::Inconclusive { .. } => Status::Unconfirmed,
+                };
+                f.severity = f.status.severity();
+                let verdict = match &c.outcome {
+                    Outcome::Confirmed { why } => format!("confirmed: {why}"),
+                    Outcome::Refuted => "refuted: the generated test passed".to_string(),
+                    Outcome::Inconclusive { why } => format!("no test could show it: {why}"),
+                };
+                f.notes.push(format!(
+                    "testgen: {verdict} ({} harness{} written)",
+                    run.attempts,
+                    if run.attempts == 1 { "" } else { "es" }
+                ));
+                f.test = Some(TestEvidence {
+                    path: format!("tests/{}.c", f.id),
+                    source: c.source,
+                    command: c.command,
+                    output: c.output,
+                });
+            }
+            Err(e) => f.notes.push(format!("testgen: no test: {e}")),
+        }
+    }
+    bar.finish_and_clear();
+}
+
+fn violation(program: &Program, f: &vouch_reports::Finding) -> Violation {
+    let func = program
+        .functions
+        .iter()
+        .find(|x| x.id.as_str() == f.function_id);
+    Violation {
+        function: f.function.clone(),
+        signature: func.map(|x| x.signature.text.clone()).unwrap_or_default(),
+        file: f.file.clone(),
+        preconditions: f.spec.preconditions.clone(),
+        clause: f.clause.text.clone(),
+        formal: f.clause.formal.clone(),
+        counterexample: f
+            .counterexample
+            .iter()
+            .map(|b| (b.name.clone(), b.value.clone()))
+            .collect(),
+        explanation: f.explanation.clone(),
+        source: func
+            .map(|x| vouch_specgen::request::numbered_body(program, x, &[], 24_000))
+            .unwrap_or_default(),
+    }
+}

@@ -1,0 +1,159 @@
+//! Model-written harnesses: one request per violation for a C `main` that triggers it,
+//! built and run in the sandbox; when it does not build, the compiler's errors go back
+//! to the model, a bounded number of times.
+
+use crate::c::{CProject, Confirmation, Outcome, confirm};
+use crate::sandbox::{Sandbox, SandboxError};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use vouch_frontend::Lang;
+use vouch_llm::{Client, Usage};
+use vouch_specgen::prompt::{self, Vars};
+
+const HARNESS_C: &str = include_str!("../prompts/harness-c.txt");
+
+/// The stage name of testgen's model calls.
+pub const STAGE: &str = "testgen";
+/// How many times a harness that does not build goes back to the model, by default.
+pub const MAX_REPAIRS: usize = 3;
+/// The longest harness kept from a reply, in bytes.
+const MAX_CODE: usize = 12_000;
+
+/// The ids of testgen's templates, as stored with each request.
+pub fn prompt_ids() -> Vec<String> {
+    vec![prompt::template_id(STAGE, "harness-c", HARNESS_C)]
+}
+
+/// What the model is told of a violation.
+#[derive(Clone, Debug, Serialize)]
+pub struct Violation {
+    pub function: String,
+    pub signature: String,
+    /// The file holding the function, relative to the project root.
+    pub file: String,
+    pub preconditions: Vec<String>,
+    pub clause: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub formal: Option<String>,
+    pub counterexample: Vec<(String, String)>,
+    pub explanation: String,
+    /// The function's source with line numbers.
+    pub source: String,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+struct HarnessReply {
+    /// C code defining `int main(void)` (and helpers).
+    #[schemars(length(max = 12000))]
+    code: String,
+}
+
+/// A harness run, and what it took.
+#[derive(Debug)]
+pub struct TestRun {
+    pub confirmation: Confirmation,
+    /// Harnesses written (the first and its repairs).
+    pub attempts: usize,
+    pub usage: Usage,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TestgenError {
+    #[error("the harness request failed: {0}")]
+    Model(#[from] vouch_llm::LlmError),
+    #[error(transparent)]
+    Sandbox(#[from] SandboxError),
+    #[error("the sandbox task failed: {0}")]
+    Join(String),
+}
+
+/// Writes, builds and runs harnesses for C violations.
+pub struct Confirmer<'a> {
+    pub client: &'a Client,
+    pub sandbox: &'a Sandbox,
+    pub project: &'a CProject,
+    pub max_repairs: usize,
+}
+
+impl Confirmer<'_> {
+    pub async fn confirm_c(&self, v: &Violation) -> Result<TestRun, TestgenError> {
+        let mut usage = Usage::default();
+        let mut previous: Option<(String, String)> = None;
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let mut data = serde_json::to_value(v).unwrap_or_default();
+            if let Some((code, errors)) = &previous {
+                data["previous_code"] = serde_json::Value::from(code.as_str());
+                data["compiler_errors"] = serde_json::Value::from(errors.as_str());
+            }
+            let prompt = prompt::render_source(
+                &prompt::template_id(STAGE, "harness-c", HARNESS_C),
+                HARNESS_C,
+                Lang::C,
+                &Vars::default(),
+                &data,
+            );
+            let (reply, u): (HarnessReply, Usage) = self.client.call(STAGE, &prompt).await?;
+            usage.add(&u);
+            let code = strip_fences(&reply.code);
+            let code: String = code.chars().take(MAX_CODE).collect();
+            let (sandbox, project, file) =
+                (self.sandbox.clone(), self.project.clone(), v.file.clone());
+            let body = code.clone();
+            let confirmation =
+                tokio::task::spawn_blocking(move || confirm(&sandbox, &project, &file, &body))
+                    .await
+                    .map_err(|e| TestgenError::Join(e.to_string()))??;
+            let unbuilt = matches!(&confirmation.outcome, Outcome::Inconclusive { why } if why.starts_with("the harness did not build"));
+            if unbuilt && attempts <= self.max_repairs {
+                previous = Some((code, errors_of(&confirmation.output)));
+                continue;
+            }
+            return Ok(TestRun {
+                confirmation,
+                attempts,
+                usage,
+            });
+        }
+    }
+}
+
+/// A reply's code without Markdown fences around it.
+fn strip_fences(code: &str) -> String {
+    let t = code.trim();
+    let Some(rest) = t.strip_prefix("```") else {
+        return t.to_string();
+    };
+    let rest = rest.split_once('\n').map_or("", |(_, r)| r);
+    rest.trim_end()
+        .trim_end_matches("```")
+        .trim_end()
+        .to_string()
+}
+
+/// The compiler's and linker's output, without vouch's markers, bounded.
+fn errors_of(output: &str) -> String {
+    let text: Vec<&str> = output
+        .lines()
+        .filter(|l| !l.starts_with("@@vouch"))
+        .collect();
+    text.join("\n").chars().take(4000).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fences_are_stripped() {
+        assert_eq!(
+            strip_fences("```c\nint main(void) { return 0; }\n```"),
+            "int main(void) { return 0; }"
+        );
+        assert_eq!(
+            strip_fences("int main(void) { return 0; }"),
+            "int main(void) { return 0; }"
+        );
+    }
+}

@@ -1,0 +1,129 @@
+//! Model-written harnesses against a real HTTP server standing in for the model: a
+//! passing harness refutes the finding, a harness that never builds is sent back with
+//! the compiler's errors until the repairs run out, and then the finding is
+//! inconclusive.
+
+#[path = "../../llm/tests/support/mod.rs"]
+mod support;
+
+use serde_json::{Value, json};
+use std::time::Duration;
+use support::TestServer;
+use vouch_llm::{Cache, CacheMode, Client, LlmConfig};
+use vouch_testgen::{CProject, Confirmer, Limits, Outcome, Sandbox, Violation};
+
+const UNIT: &str = "int twice(int x)\n{\n    return x + x;\n}\n\nint main(void)\n{\n    return twice(1) == 2 ? 0 : 1;\n}\n";
+
+fn setup() -> (tempfile::TempDir, CProject, Sandbox) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("twice.c"), UNIT).expect("write");
+    let project = CProject::infer(dir.path(), &[("twice.c".into(), UNIT.into())]);
+    let sandbox = Sandbox::new(
+        Limits {
+            time: Duration::from_secs(60),
+            ..Limits::default()
+        },
+        false,
+    )
+    .expect("bwrap");
+    (dir, project, sandbox)
+}
+
+fn violation() -> Violation {
+    Violation {
+        function: "twice".into(),
+        signature: "int twice(int x)".into(),
+        file: "twice.c".into(),
+        preconditions: vec![],
+        clause: "returns 2 * x".into(),
+        formal: Some("result == 2 * x".into()),
+        counterexample: vec![("x".into(), "3".into())],
+        explanation: "claimed wrong".into(),
+        source: "1| int twice(int x)\n2| {\n3|     return x + x;\n4| }".into(),
+    }
+}
+
+fn client(server: &TestServer) -> Client {
+    let config = LlmConfig {
+        base_url: Some(server.url.clone()),
+        model: Some("test-model".into()),
+        max_retries: 0,
+        ..LlmConfig::default()
+    };
+    Client::new(config, None, Cache::new(None, CacheMode::Off)).expect("client")
+}
+
+fn data(body: &Value) -> Value {
+    let user = body["messages"]
+        .as_array()
+        .and_then(|m| m.iter().find(|m| m["role"] == "user"))
+        .and_then(|m| m["content"].as_str())
+        .unwrap_or("")
+        .to_string();
+    user.find("\n{")
+        .and_then(|i| serde_json::from_str(&user[i + 1..]).ok())
+        .unwrap_or(Value::Null)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_passing_harness_refutes_the_finding() {
+    let (_dir, project, sandbox) = setup();
+    let server = TestServer::start().await;
+    server.respond_with(|_| {
+        json!({"code": "```c\nint main(void)\n{\n    VOUCH_CHECK(twice(3) == 6, \"returns 2 * x\");\n    return 0;\n}\n```"}).to_string()
+    });
+    let client = client(&server);
+    let confirmer = Confirmer {
+        client: &client,
+        sandbox: &sandbox,
+        project: &project,
+        max_repairs: 3,
+    };
+    let run = confirmer.confirm_c(&violation()).await.expect("run");
+    assert_eq!(
+        run.confirmation.outcome,
+        Outcome::Refuted,
+        "{}",
+        run.confirmation.output
+    );
+    assert_eq!(run.attempts, 1);
+    assert_eq!(server.calls(), 1);
+    let sent = data(&server.bodies()[0]);
+    assert_eq!(sent["function"], "twice");
+    assert_eq!(sent["clause"], "returns 2 * x");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn compiler_errors_go_back_to_the_model_until_the_repairs_run_out() {
+    let (_dir, project, sandbox) = setup();
+    let server = TestServer::start().await;
+    server.respond_with(|_| json!({"code": "int main(void) { return thrice(3); }"}).to_string());
+    let client = client(&server);
+    let confirmer = Confirmer {
+        client: &client,
+        sandbox: &sandbox,
+        project: &project,
+        max_repairs: 2,
+    };
+    let run = confirmer.confirm_c(&violation()).await.expect("run");
+    match &run.confirmation.outcome {
+        Outcome::Inconclusive { why } => assert!(why.contains("did not build"), "{why}"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(run.attempts, 3, "the first harness and two repairs");
+    let bodies = server.bodies();
+    assert_eq!(bodies.len(), 3);
+    assert!(data(&bodies[0])["compiler_errors"].is_null());
+    let repair = data(&bodies[1]);
+    assert!(
+        repair["compiler_errors"]
+            .as_str()
+            .expect("errors")
+            .contains("thrice"),
+        "{repair}"
+    );
+    assert_eq!(
+        repair["previous_code"],
+        "int main(void) { return thrice(3); }"
+    );
+}
