@@ -139,3 +139,79 @@ async fn a_folder_without_a_manifest_is_a_clear_error() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("bugs.toml"));
 }
+
+/// The offline model through the whole eval, on a program small enough for it: it runs
+/// to the end and scores (what SmolLM2 finds is not asserted: it cannot judge code),
+/// and `--no-solver` over the recorded replies needs no model at all.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_local_model_runs_an_eval_end_to_end() {
+    if vouch_llm::local::installed(vouch_llm::LocalModel::SmolLm2).is_err() {
+        assert!(
+            std::env::var_os("VOUCH_REQUIRE_LOCAL_MODEL").is_none_or(|v| v != "1"),
+            "the local model is required here: run scripts/install-model smollm2"
+        );
+        return;
+    }
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let store = tmp.path().join("vouch.db");
+    let store = store.to_str().expect("utf-8");
+    // One harness per finding, no repairs: SmolLM2's rarely build, and each costs minutes.
+    let base = [
+        "eval",
+        "tests/data/eval-tiny",
+        "--json",
+        "-q",
+        "--max-repairs",
+        "0",
+        "--store",
+        store,
+    ];
+    let mut args = base.to_vec();
+    args.extend(["--provider", "local", "--max-reply-tokens", "512"]);
+    let out = vouch_in(&repo(), &args, &[]).await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let with: Value = serde_json::from_slice(&out.stdout).expect("eval JSON");
+    let tiny = &with["corpora"][0];
+    assert_eq!(tiny["corpus"], "eval-tiny");
+    assert_eq!(tiny["bugs"], 1);
+    assert_eq!(
+        tiny["found_bugs"].as_array().map(Vec::len).unwrap_or(0)
+            + tiny["missed_bugs"].as_array().map(Vec::len).unwrap_or(0),
+        1
+    );
+    assert!(
+        with["total"]["calls"].as_u64().is_some_and(|c| c >= 1),
+        "{with}"
+    );
+    assert!(with["model"].as_str().is_some_and(|m| !m.is_empty()));
+
+    let mut args = base.to_vec();
+    args.extend([
+        "--provider",
+        "local",
+        "--max-reply-tokens",
+        "512",
+        "--cache",
+        "replay",
+        "--no-solver",
+    ]);
+    let again = vouch_in(&repo(), &args, &[]).await;
+    assert_eq!(
+        again.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    let without: Value = serde_json::from_slice(&again.stdout).expect("eval JSON");
+    assert_eq!(without["solver"], false);
+    assert_eq!(
+        without["total"]["calls"], 0,
+        "the same replies, from the store"
+    );
+    assert_eq!(without["corpora"][0]["bugs"], 1);
+}

@@ -294,7 +294,15 @@ pub async fn connect(
     cache: crate::Cache,
 ) -> Result<Connected, ConnectError> {
     let mut local = None;
-    if config.provider == crate::Provider::Local {
+    if config.provider == crate::Provider::Local && config.cache == crate::CacheMode::Replay {
+        // Only recorded replies are used: the model is named, never started.
+        config
+            .model
+            .get_or_insert_with(|| config.local_model.name().to_string());
+        config
+            .base_url
+            .get_or_insert_with(|| "http://127.0.0.1:9/v1".to_string());
+    } else if config.provider == crate::Provider::Local {
         let (server, gguf) = installed(config.local_model)?;
         tracing::info!(model = %gguf.display(), "starting the local model");
         let started = LocalServer::start(

@@ -480,6 +480,28 @@ fn html_renders_and_filters_in_a_browser() {
     );
     assert_eq!(visible_rows(&dom), 1);
 
+    // Triage travels in the link and comes out as lines to paste above the findings.
+    let r = mixed();
+    let push = r
+        .findings
+        .iter()
+        .find(|f| f.function == "rb_push")
+        .expect("rb_push");
+    let (dom, log) = render(
+        &browser,
+        &file,
+        &format!("#t={}:callers%20never%20pass%200", push.id),
+    );
+    assert!(console_errors(&log).is_empty(), "{log}");
+    assert!(dom.contains("data-triaged=\"1\""), "{dom}");
+    assert!(
+        dom.contains(&format!(
+            "ring.c:12  // vouch-ignore[postcondition]: callers never pass 0  ({})",
+            push.id
+        )),
+        "{dom}"
+    );
+
     let (dom, _) = render(&browser, &file, "#file=pkt.c&kind=postcondition");
     assert!(dom.contains("showing 2 of 4"));
     let (dom, _) = render(&browser, &file, "#fn=rb_&status=confirmed");

@@ -132,18 +132,46 @@ fn strip_fences(code: &str) -> String {
         .to_string()
 }
 
-/// The compiler's and linker's output, without vouch's markers, bounded.
+/// The compiler's and linker's output, without vouch's markers, bounded, and with
+/// gcc's random temporary object names (`/tmp/ccAbC123.o`) made fixed, so the same
+/// harness makes the same repair request (and a recorded run replays).
 fn errors_of(output: &str) -> String {
     let text: Vec<&str> = output
         .lines()
         .filter(|l| !l.starts_with("@@vouch"))
         .collect();
-    text.join("\n").chars().take(4000).collect()
+    let text = text.join("\n");
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text.as_str();
+    while let Some(at) = rest.find("/cc") {
+        let after = &rest[at + 3..];
+        let random = after.len() >= 8
+            && after.as_bytes()[..6].iter().all(u8::is_ascii_alphanumeric)
+            && after[6..].starts_with(".o");
+        out.push_str(&rest[..at + 3]);
+        if random {
+            out.push_str("XXXXXX");
+            rest = &after[6..];
+        } else {
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    out.chars().take(4000).collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn temporary_object_names_are_fixed() {
+        let out = "@@vouch: build failed@@\n/usr/bin/ld: /tmp/vouch/work/ccQ1w2E3.o: in function `main':\nharness.c:(.text+0x9): undefined reference to `thrice'";
+        assert_eq!(
+            errors_of(out),
+            "/usr/bin/ld: /tmp/vouch/work/ccXXXXXX.o: in function `main':\nharness.c:(.text+0x9): undefined reference to `thrice'"
+        );
+    }
 
     #[test]
     fn fences_are_stripped() {
