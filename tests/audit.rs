@@ -99,7 +99,7 @@ async fn an_audit_writes_every_output_and_replays_to_the_same_report() {
         test["output"]
     );
     assert!(
-        f["notes"].to_string().contains("2 harnesses written"),
+        f["notes"].to_string().contains("2 tests written"),
         "the first did not build: {}",
         f["notes"]
     );

@@ -1,5 +1,6 @@
-//! Stage 5 in the audit: a generated test per C finding, built and run in the sandbox;
-//! the finding becomes confirmed, refuted or stays unconfirmed with the reason.
+//! Stage 5 in the audit: a generated test per finding (a C harness, or a Rust probe
+//! test), built and run in the sandbox; the finding becomes confirmed, refuted or stays
+//! unconfirmed with the reason.
 
 use crate::specs::{Prepared, progress};
 use std::sync::Arc;
@@ -40,7 +41,7 @@ fn skip(report: &mut Report, reason: String) {
     });
 }
 
-/// Confirms the report's C findings (Rust ones stay unconfirmed, with the reason).
+/// Confirms the report's findings.
 pub(crate) async fn confirm_findings(
     prepared: &Prepared,
     client: &Arc<Client>,
@@ -56,10 +57,9 @@ pub(crate) async fn confirm_findings(
             .find(|f| f.id.as_str() == id)
             .map(|f| f.lang)
     };
-    let c: Vec<usize> = (0..report.findings.len())
-        .filter(|&i| lang_of(&report.findings[i].function_id) == Some(Lang::C))
+    let all: Vec<(usize, Lang)> = (0..report.findings.len())
+        .filter_map(|i| lang_of(&report.findings[i].function_id).map(|l| (i, l)))
         .collect();
-    let rust = report.findings.len() - c.len();
     report.run.skipped.retain(|s| s.stage != STAGE);
     if flags.no_confirm {
         skip(
@@ -68,15 +68,7 @@ pub(crate) async fn confirm_findings(
         );
         return;
     }
-    if rust > 0 {
-        skip(
-            report,
-            format!(
-                "{rust} Rust findings stay unconfirmed: vouch does not generate Rust probe tests yet"
-            ),
-        );
-    }
-    if c.is_empty() {
+    if all.is_empty() {
         return;
     }
     let limits = Limits {
@@ -104,13 +96,13 @@ pub(crate) async fn confirm_findings(
         .map(|f| (f.path.clone(), f.text.clone()))
         .collect();
     let project = Arc::new(CProject::infer(&root, &files));
-    let bar = progress("confirm", c.len() as u64, quiet);
+    let bar = progress("confirm", all.len() as u64, quiet);
     let mut tasks = JoinSet::new();
-    let mut queue = c.into_iter();
+    let mut queue = all.into_iter();
     let mut done = 0u64;
     loop {
         while tasks.len() < flags.test_jobs.max(1)
-            && let Some(i) = queue.next()
+            && let Some((i, lang)) = queue.next()
         {
             let v = violation(program, &report.findings[i]);
             let (client, sandbox, project) = (client.clone(), sandbox.clone(), project.clone());
@@ -122,7 +114,11 @@ pub(crate) async fn confirm_findings(
                     project: &project,
                     max_repairs,
                 };
-                (i, confirmer.confirm_c(&v).await)
+                let run = match lang {
+                    Lang::C => confirmer.confirm_c(&v).await,
+                    Lang::Rust => confirmer.confirm_rust(&v).await,
+                };
+                (i, lang, run)
             });
         }
         let Some(joined) = tasks.join_next().await else {
@@ -130,7 +126,7 @@ pub(crate) async fn confirm_findings(
         };
         done += 1;
         bar.set_position(done);
-        let Ok((i, result)) = joined else {
+        let Ok((i, lang, result)) = joined else {
             continue;
         };
         let f = &mut report.findings[i];
@@ -149,12 +145,16 @@ pub(crate) async fn confirm_findings(
                     Outcome::Inconclusive { why } => format!("no test could show it: {why}"),
                 };
                 f.notes.push(format!(
-                    "testgen: {verdict} ({} harness{} written)",
+                    "testgen: {verdict} ({} test{} written)",
                     run.attempts,
-                    if run.attempts == 1 { "" } else { "es" }
+                    if run.attempts == 1 { "" } else { "s" }
                 ));
                 f.test = Some(TestEvidence {
-                    path: format!("tests/{}.c", f.id),
+                    path: format!(
+                        "tests/{}.{}",
+                        f.id,
+                        if lang == Lang::C { "c" } else { "rs" }
+                    ),
                     source: c.source,
                     command: c.command,
                     output: c.output,

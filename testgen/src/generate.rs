@@ -11,6 +11,7 @@ use vouch_llm::{Client, Usage};
 use vouch_specgen::prompt::{self, Vars};
 
 const HARNESS_C: &str = include_str!("../prompts/harness-c.txt");
+const PROBE_RUST: &str = include_str!("../prompts/probe-rust.txt");
 
 /// The stage name of testgen's model calls.
 pub const STAGE: &str = "testgen";
@@ -21,7 +22,10 @@ const MAX_CODE: usize = 12_000;
 
 /// The ids of testgen's templates, as stored with each request.
 pub fn prompt_ids() -> Vec<String> {
-    vec![prompt::template_id(STAGE, "harness-c", HARNESS_C)]
+    vec![
+        prompt::template_id(STAGE, "harness-c", HARNESS_C),
+        prompt::template_id(STAGE, "probe-rust", PROBE_RUST),
+    ]
 }
 
 /// What the model is told of a violation.
@@ -43,7 +47,8 @@ pub struct Violation {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 struct HarnessReply {
-    /// C code defining `int main(void)` (and helpers).
+    /// The test: for C, code defining `int main(void)` (and helpers); for Rust, the
+    /// statements of the probe test's body.
     #[schemars(length(max = 12000))]
     code: String,
 }
@@ -65,6 +70,8 @@ pub enum TestgenError {
     Sandbox(#[from] SandboxError),
     #[error("the sandbox task failed: {0}")]
     Join(String),
+    #[error("no Cargo.toml above {0} in the tree, so there is no crate to put a probe in")]
+    NoCrate(String),
 }
 
 /// Writes, builds and runs harnesses for C violations.
@@ -76,7 +83,40 @@ pub struct Confirmer<'a> {
 }
 
 impl Confirmer<'_> {
+    /// A C harness for `v`, built with its translation unit.
     pub async fn confirm_c(&self, v: &Violation) -> Result<TestRun, TestgenError> {
+        let (sandbox, project) = (self.sandbox.clone(), self.project.clone());
+        let file = v.file.clone();
+        self.attempts(v, "harness-c", HARNESS_C, Lang::C, move |body| {
+            confirm(&sandbox, &project, &file, &body)
+        })
+        .await
+    }
+
+    /// A Rust probe test for `v`, in a scratch copy of its crate.
+    pub async fn confirm_rust(&self, v: &Violation) -> Result<TestRun, TestgenError> {
+        let Some((crate_dir, file)) = crate::rust::crate_of(&self.project.root, &v.file) else {
+            return Err(TestgenError::NoCrate(v.file.clone()));
+        };
+        let sandbox = self.sandbox.clone();
+        self.attempts(v, "probe-rust", PROBE_RUST, Lang::Rust, move |body| {
+            crate::rust::confirm_rust(&sandbox, &crate_dir, &file, &body)
+        })
+        .await
+    }
+
+    /// Asks for a test, runs it, and sends build errors back up to `max_repairs` times.
+    async fn attempts<F>(
+        &self,
+        v: &Violation,
+        name: &str,
+        template: &'static str,
+        lang: Lang,
+        run: F,
+    ) -> Result<TestRun, TestgenError>
+    where
+        F: Fn(String) -> Result<Confirmation, SandboxError> + Clone + Send + 'static,
+    {
         let mut usage = Usage::default();
         let mut previous: Option<(String, String)> = None;
         let mut attempts = 0;
@@ -88,24 +128,20 @@ impl Confirmer<'_> {
                 data["compiler_errors"] = serde_json::Value::from(errors.as_str());
             }
             let prompt = prompt::render_source(
-                &prompt::template_id(STAGE, "harness-c", HARNESS_C),
-                HARNESS_C,
-                Lang::C,
+                &prompt::template_id(STAGE, name, template),
+                template,
+                lang,
                 &Vars::default(),
                 &data,
             );
             let (reply, u): (HarnessReply, Usage) = self.client.call(STAGE, &prompt).await?;
             usage.add(&u);
-            let code = strip_fences(&reply.code);
-            let code: String = code.chars().take(MAX_CODE).collect();
-            let (sandbox, project, file) =
-                (self.sandbox.clone(), self.project.clone(), v.file.clone());
-            let body = code.clone();
-            let confirmation =
-                tokio::task::spawn_blocking(move || confirm(&sandbox, &project, &file, &body))
-                    .await
-                    .map_err(|e| TestgenError::Join(e.to_string()))??;
-            let unbuilt = matches!(&confirmation.outcome, Outcome::Inconclusive { why } if why.starts_with("the harness did not build"));
+            let code: String = strip_fences(&reply.code).chars().take(MAX_CODE).collect();
+            let (body, run) = (code.clone(), run.clone());
+            let confirmation = tokio::task::spawn_blocking(move || run(body))
+                .await
+                .map_err(|e| TestgenError::Join(e.to_string()))??;
+            let unbuilt = matches!(&confirmation.outcome, Outcome::Inconclusive { why } if why.contains("did not build"));
             if unbuilt && attempts <= self.max_repairs {
                 previous = Some((code, errors_of(&confirmation.output)));
                 continue;

@@ -1,10 +1,11 @@
 //! Tests that trigger each reported violation, built and run in a sandbox to confirm it.
 //! Built so far: the sandbox (`sandbox`), the C harness runner with its classification
-//! (`c`), and model-written C harnesses with a repair loop (`generate`). Rust probes
-//! come with the rest of the testgen issue.
+//! (`c`), Rust probe tests in a scratch copy of the crate (`rust`), and model-written
+//! tests with a repair loop (`generate`).
 
 pub mod c;
 pub mod generate;
+pub mod rust;
 pub mod sandbox;
 
 pub use c::{CProject, Confirmation, Outcome, confirm};

@@ -127,3 +127,57 @@ async fn compiler_errors_go_back_to_the_model_until_the_repairs_run_out() {
         "int main(void) { return thrice(3); }"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rust_probe_from_the_model_confirms_a_planted_panic() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("test_data");
+    let project = CProject {
+        root,
+        ..CProject::default()
+    };
+    let sandbox = Sandbox::new(
+        Limits {
+            time: Duration::from_secs(120),
+            ..Limits::default()
+        },
+        false,
+    )
+    .expect("bwrap");
+    let server = TestServer::start().await;
+    server.respond_with(|_| {
+        json!({"code": "        let xs = [4u32, 7];\n        assert!(second(&xs) == 7, \"vouch-assert: violated: {}\", \"returns the second value\");"}).to_string()
+    });
+    let client = client(&server);
+    let confirmer = Confirmer {
+        client: &client,
+        sandbox: &sandbox,
+        project: &project,
+        max_repairs: 1,
+    };
+    let v = Violation {
+        function: "stats::second".into(),
+        signature: "pub(crate) fn second(xs: &[u32]) -> u32".into(),
+        file: "probe_crate/src/stats.rs".into(),
+        preconditions: vec!["xs holds at least two values".into()],
+        clause: "returns the second value".into(),
+        formal: None,
+        counterexample: vec![("xs".into(), "[4, 7]".into())],
+        explanation: "reads xs[2]".into(),
+        source: String::new(),
+    };
+    let run = confirmer.confirm_rust(&v).await.expect("run");
+    match &run.confirmation.outcome {
+        Outcome::Confirmed { why } => assert!(why.contains("index out of bounds"), "{why}"),
+        other => panic!("{other:?}\n{}", run.confirmation.output),
+    }
+    assert!(stand_in_user(&server.bodies()[0]).starts_with("Write the test"));
+}
+
+fn stand_in_user(body: &Value) -> String {
+    body["messages"]
+        .as_array()
+        .and_then(|m| m.iter().find(|m| m["role"] == "user"))
+        .and_then(|m| m["content"].as_str())
+        .unwrap_or("")
+        .to_string()
+}

@@ -36,6 +36,8 @@ pub fn kind(body: &Value) -> &'static str {
         "verdict"
     } else if user.starts_with("Write the harness") {
         "harness"
+    } else if user.starts_with("Write the test") {
+        "probe"
     } else {
         "other"
     }
@@ -100,6 +102,9 @@ pub fn scripted(body: &Value) -> String {
         }
         // A harness that calls nothing: the test passes, the finding is refuted.
         "harness" => json!({"code": "int main(void)\n{\n    return 0;\n}"}).to_string(),
+        "probe" => {
+            json!({"code": "        let checked = true;\n        assert!(checked);"}).to_string()
+        }
         _ => "{}".into(),
     }
 }

@@ -1,0 +1,149 @@
+//! Rust confirmation: a `#[cfg(test)]` probe module appended to the function's own file
+//! in a scratch copy of its crate (so private items are reachable), run with
+//! `cargo test --offline` in the sandbox, and classified.
+
+use crate::c::{Confirmation, Outcome};
+use crate::sandbox::{Exit, RunOutput, SRC_DIR, Sandbox, SandboxError, WORK_DIR};
+use std::path::{Path, PathBuf};
+
+/// The probe's module and test name.
+pub const PROBE: &str = "vouch_probe";
+
+/// The crate holding `file` (relative to `root`): the nearest folder at or above it,
+/// inside `root`, with a `Cargo.toml`; and the file's path relative to that folder.
+pub fn crate_of(root: &Path, file: &str) -> Option<(PathBuf, String)> {
+    let full = root.join(file);
+    let mut dir = full.parent()?;
+    loop {
+        if dir.join("Cargo.toml").is_file() {
+            let rel = full.strip_prefix(dir).ok()?.to_string_lossy().into_owned();
+            return Some((dir.to_path_buf(), rel));
+        }
+        if dir == root {
+            return None;
+        }
+        dir = dir.parent()?;
+        if !dir.starts_with(root) {
+            return None;
+        }
+    }
+}
+
+/// The probe module appended to the function's file.
+pub fn probe_module(body: &str) -> String {
+    format!(
+        "\n\n#[cfg(test)]\n#[allow(unused_imports, unused_variables, unused_mut, clippy::all)]\nmod {PROBE} {{\n    use super::*;\n\n    #[test]\n    fn {PROBE}() {{\n{body}\n    }}\n}}\n"
+    )
+}
+
+/// Copies a crate (without `target/`, `.git/`, `.vouch/`) into `to`.
+fn copy_crate(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        if matches!(name.to_str(), Some("target" | ".git" | ".vouch")) {
+            continue;
+        }
+        let kind = entry.file_type()?;
+        if kind.is_dir() {
+            copy_crate(&entry.path(), &to.join(&name))?;
+        } else if kind.is_file() {
+            std::fs::copy(entry.path(), to.join(&name))?;
+        }
+    }
+    Ok(())
+}
+
+/// Builds the crate with the probe and runs the probe in the sandbox.
+pub fn confirm_rust(
+    sandbox: &Sandbox,
+    crate_dir: &Path,
+    file: &str,
+    body: &str,
+) -> Result<Confirmation, SandboxError> {
+    let io = |e| SandboxError::Spawn("a scratch copy of the crate".into(), e);
+    let scratch = tempfile::tempdir().map_err(io)?;
+    let copy = scratch.path().join("crate");
+    copy_crate(crate_dir, &copy).map_err(io)?;
+    let module = probe_module(body);
+    let target = copy.join(file);
+    let mut text = std::fs::read_to_string(&target).map_err(io)?;
+    text.push_str(&module);
+    std::fs::write(&target, &text).map_err(io)?;
+    let binds = vec![(copy.clone(), "crate".to_string())];
+    let home = std::env::var("HOME").unwrap_or_else(|_| "/root".into());
+    let cargo_home = std::env::var("CARGO_HOME").unwrap_or_else(|_| format!("{home}/.cargo"));
+    let rustup_home = std::env::var("RUSTUP_HOME").unwrap_or_else(|_| format!("{home}/.rustup"));
+    let quote = |s: &str| format!("'{}'", s.replace('\'', r"'\''"));
+    let script = format!(
+        "export CARGO_HOME={} RUSTUP_HOME={} PATH={}/bin:\"$PATH\" CARGO_TERM_COLOR=never RUST_BACKTRACE=0\n\
+cp -r {SRC_DIR}/crate {WORK_DIR}/crate && cd {WORK_DIR}/crate || exit 96\n\
+CARGO_TARGET_DIR={WORK_DIR}/target exec cargo test --offline --quiet --lib {PROBE}::{PROBE} -- --nocapture",
+        quote(&cargo_home),
+        quote(&rustup_home),
+        quote(&cargo_home),
+    );
+    let run = sandbox.run(&binds, &script)?;
+    Ok(Confirmation {
+        outcome: classify_rust(&run),
+        source: module,
+        command: sandbox.command_line(&binds, &script),
+        output: format!("{}{}", run.stdout, run.stderr),
+    })
+}
+
+/// The outcome of a probe run.
+pub fn classify_rust(run: &RunOutput) -> Outcome {
+    let all = format!("{}\n{}", run.stdout, run.stderr);
+    match run.exit {
+        Exit::TimedOut => {
+            return Outcome::Inconclusive {
+                why: format!(
+                    "stopped at the time limit ({:.0} s)",
+                    run.duration.as_secs_f64()
+                ),
+            };
+        }
+        Exit::OutOfMemory => {
+            return Outcome::Inconclusive {
+                why: "stopped at the memory limit".into(),
+            };
+        }
+        _ => {}
+    }
+    if all.contains("could not compile")
+        || all.contains("error[E")
+        || all.contains("error: expected")
+    {
+        let first: Vec<&str> = all
+            .lines()
+            .filter(|l| l.starts_with("error"))
+            .take(3)
+            .collect();
+        return Outcome::Inconclusive {
+            why: format!("the probe did not build: {}", first.join(" | ")),
+        };
+    }
+    if all.contains("test result: ok. 1 passed") {
+        return Outcome::Refuted;
+    }
+    if let Some(l) = all.lines().find(|l| l.contains("vouch-assert: violated:")) {
+        return Outcome::Confirmed {
+            why: format!(
+                "the assertion of the clause failed ({})",
+                l.split("vouch-assert: ").nth(1).unwrap_or(l).trim()
+            ),
+        };
+    }
+    if let Some(i) = all.find("panicked at") {
+        let rest = &all[i..];
+        let message: Vec<&str> = rest.lines().take(2).collect();
+        return Outcome::Confirmed {
+            why: format!("the probe panicked: {}", message.join(" ").trim()),
+        };
+    }
+    Outcome::Inconclusive {
+        why: "the probe did not run (no test result)".into(),
+    }
+}

@@ -1,0 +1,24 @@
+/// The mean of `xs`, rounded down; `xs` is not empty.
+pub(crate) fn mean(xs: &[u32]) -> u32 {
+    xs.iter().sum::<u32>() / (xs.len() as u32 + 1)
+}
+
+/// The second value of `xs`; `xs` holds at least two values.
+pub(crate) fn second(xs: &[u32]) -> u32 {
+    xs[2]
+}
+
+/// The largest value of `xs`, or 0 when it is empty.
+fn largest(xs: &[u32]) -> u32 {
+    xs.iter().copied().max().unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn largest_of_three() {
+        assert_eq!(largest(&[3, 9, 4]), 9);
+    }
+}

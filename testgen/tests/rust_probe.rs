@@ -1,0 +1,71 @@
+//! Rust probes with real cargo under bubblewrap: a planted panic (index out of bounds)
+//! and a planted wrong result are confirmed through a probe module in a scratch copy of
+//! the crate (the functions are private), a correct function is refuted, and a probe
+//! that does not build is inconclusive. The fixture itself is never written to.
+
+use std::path::Path;
+use std::time::Duration;
+use vouch_testgen::rust::{confirm_rust, crate_of};
+use vouch_testgen::{Limits, Outcome, Sandbox};
+
+fn fixture() -> &'static Path {
+    Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/test_data/probe_crate"
+    ))
+}
+
+fn sandbox() -> Sandbox {
+    Sandbox::new(
+        Limits {
+            time: Duration::from_secs(120),
+            ..Limits::default()
+        },
+        false,
+    )
+    .expect("bwrap works here (apt-get install bubblewrap)")
+}
+
+fn probe(body: &str) -> vouch_testgen::Confirmation {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("test_data");
+    let (krate, file) = crate_of(&root, "probe_crate/src/stats.rs").expect("the crate");
+    assert_eq!(file, "src/stats.rs");
+    assert!(krate.ends_with("probe_crate"));
+    confirm_rust(&sandbox(), &krate, &file, body).expect("run")
+}
+
+#[test]
+fn a_planted_panic_is_confirmed() {
+    let c = probe("        let xs = [4u32, 7];\n        let _ = second(&xs);");
+    match &c.outcome {
+        Outcome::Confirmed { why } => assert!(why.contains("index out of bounds"), "{why}"),
+        other => panic!("{other:?}\n{}", c.output),
+    }
+    assert!(c.command.contains("cargo test --offline"), "{}", c.command);
+}
+
+#[test]
+fn a_planted_wrong_result_is_confirmed_and_a_correct_function_refuted() {
+    let wrong = probe(
+        "        assert!(mean(&[2, 4]) == 3, \"vouch-assert: violated: {}\", \"returns the mean of xs\");",
+    );
+    match &wrong.outcome {
+        Outcome::Confirmed { why } => assert!(why.contains("returns the mean of xs"), "{why}"),
+        other => panic!("{other:?}\n{}", wrong.output),
+    }
+    let right = probe(
+        "        assert!(largest(&[3, 9, 4]) == 9, \"vouch-assert: violated: {}\", \"returns the largest\");",
+    );
+    assert_eq!(right.outcome, Outcome::Refuted, "{}", right.output);
+    let broken = probe("        let x: u32 = no_such_function();");
+    match &broken.outcome {
+        Outcome::Inconclusive { why } => assert!(why.contains("did not build"), "{why}"),
+        other => panic!("{other:?}\n{}", broken.output),
+    }
+    let text = std::fs::read_to_string(fixture().join("src/stats.rs")).expect("fixture");
+    assert!(
+        !text.contains("vouch_probe"),
+        "the probe goes into a scratch copy only"
+    );
+    assert!(!fixture().join("target").exists());
+}
