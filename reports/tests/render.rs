@@ -502,6 +502,26 @@ fn html_renders_and_filters_in_a_browser() {
         "{dom}"
     );
 
+    // Sorting: by function, then the same column descending; the order of the rows follows.
+    let order = |dom: &str| -> Vec<String> {
+        dom.split("<tr ")
+            .filter_map(|r| r.split("data-function=\"").nth(1))
+            .map(|r| r.split('"').next().unwrap_or("").to_string())
+            .collect()
+    };
+    let (dom, log) = render(&browser, &file, "#sort=function");
+    assert!(console_errors(&log).is_empty(), "{log}");
+    assert!(dom.contains("aria-sort=\"ascending\""), "{dom}");
+    let up = order(&dom);
+    let mut sorted = up.clone();
+    sorted.sort();
+    assert_eq!(up, sorted);
+    assert_eq!(up.len(), 4);
+    let (dom, _) = render(&browser, &file, "#sort=-function");
+    let down = order(&dom);
+    sorted.reverse();
+    assert_eq!(down, sorted);
+
     let (dom, _) = render(&browser, &file, "#file=pkt.c&kind=postcondition");
     assert!(dom.contains("showing 2 of 4"));
     let (dom, _) = render(&browser, &file, "#fn=rb_&status=confirmed");
