@@ -11,27 +11,9 @@ mod stand_in;
 #[path = "../llm/tests/support/mod.rs"]
 mod support;
 
-use cli::vouch_in;
+use cli::{copy_tree, findings, repo, stderr, vouch_in};
 use serde_json::Value;
-use std::path::{Path, PathBuf};
-use std::process::Output;
 use support::TestServer;
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .canonicalize()
-        .expect("repo root")
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-fn findings(dir: &Path) -> Value {
-    let text = std::fs::read_to_string(dir.join("findings.json")).expect("findings.json");
-    serde_json::from_str(&text).expect("findings.json is JSON")
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_audit_writes_every_output_and_replays_to_the_same_report() {
@@ -240,21 +222,6 @@ async fn an_audit_writes_every_output_and_replays_to_the_same_report() {
             .expect("reason")
             .contains("--no-confirm")
     );
-}
-
-/// Copies a corpus into `to` (files only, no build output).
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for entry in std::fs::read_dir(from).expect("read corpus") {
-        let entry = entry.expect("entry");
-        let path = entry.path();
-        let target = to.join(entry.file_name());
-        if path.is_dir() {
-            copy_tree(&path, &target);
-        } else {
-            std::fs::copy(&path, &target).expect("copy");
-        }
-    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -12,23 +12,12 @@ mod stand_in;
 #[path = "../llm/tests/support/mod.rs"]
 mod support;
 
-use cli::vouch_in;
+use cli::{copy_tree, findings, repo, stderr, vouch_in};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Command;
 use support::TestServer;
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .canonicalize()
-        .expect("repo root")
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
 
 fn git(dir: &Path, args: &[&str]) {
     let out = Command::new("git")
@@ -46,19 +35,6 @@ fn git(dir: &Path, args: &[&str]) {
         .output()
         .expect("git");
     assert!(out.status.success(), "git {args:?}: {}", stderr(&out));
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for entry in std::fs::read_dir(from).expect("read") {
-        let entry = entry.expect("entry");
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).expect("copy");
-        }
-    }
 }
 
 /// Replaces `from` by `to` on line `line` (1-based) of `file`.
@@ -96,18 +72,11 @@ fn requested(bodies: &[Value]) -> Vec<(String, String)> {
     out
 }
 
-fn findings(dir: &Path) -> Value {
-    serde_json::from_str(
-        &std::fs::read_to_string(dir.join("findings.json")).expect("findings.json"),
-    )
-    .expect("json")
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn a_change_costs_only_what_it_can_affect_and_the_baseline_sorts_findings() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let repo = tmp.path().join("repo");
-    copy_tree(&repo_root().join("corpora/c-ringbuf"), &repo);
+    copy_tree(&cli::repo().join("corpora/c-ringbuf"), &repo);
     git(&repo, &["init", "-q"]);
     git(&repo, &["add", "."]);
     git(&repo, &["commit", "-qm", "base"]);
@@ -146,6 +115,11 @@ async fn a_change_costs_only_what_it_can_affect_and_the_baseline_sorts_findings(
     assert_eq!(none.status.code(), Some(0), "{}", stderr(&none));
     assert_eq!(server.calls(), audit_calls);
     assert_eq!(findings(&report)["summary"]["checked"], 0);
+    assert_eq!(
+        findings(&report)["run"]["skipped"],
+        json!([]),
+        "no stage is said to be missing"
+    );
 
     // Change one call statement of dispatch_register, and commit it.
     edit(
@@ -328,8 +302,8 @@ async fn outside_git_or_with_an_unknown_revision_is_a_clear_error() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_documented_action_uses_flags_that_exist() {
-    let action = std::fs::read_to_string(repo_root().join("action.yml")).expect("action.yml");
-    let help = vouch_in(&repo_root(), &["ci", "--help"], &[]).await;
+    let action = std::fs::read_to_string(repo().join("action.yml")).expect("action.yml");
+    let help = vouch_in(&repo(), &["ci", "--help"], &[]).await;
     let help = String::from_utf8_lossy(&help.stdout).into_owned();
     let mut seen = 0;
     for line in action

@@ -11,17 +11,9 @@ mod stand_in;
 #[path = "../llm/tests/support/mod.rs"]
 mod support;
 
-use cli::vouch_in;
+use cli::{repo, vouch_in};
 use serde_json::Value;
-use std::path::{Path, PathBuf};
 use support::TestServer;
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .canonicalize()
-        .expect("repo root")
-}
 
 /// The scores without the wall-clock times.
 fn scores(stdout: &[u8]) -> Value {

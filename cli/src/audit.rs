@@ -36,23 +36,38 @@ pub struct AuditArgs {
     #[arg(short, long, value_name = "DIR")]
     output: Option<PathBuf>,
     #[command(flatten)]
-    model: ModelFlags,
-    /// Most estimated prompt tokens in one spec request [default: 6000, or specgen.max_prompt_tokens]
-    #[arg(long, value_name = "TOKENS")]
-    max_prompt_tokens: Option<usize>,
-    #[command(flatten)]
-    checking: CheckFlags,
-    #[command(flatten)]
-    confirming: ConfirmFlags,
+    pipeline: PipelineFlags,
     /// Exit 1 when a finding at least this sure is not suppressed
     #[arg(long, value_enum, default_value_t = FailOn::Confirmed)]
     fail_on: FailOn,
     /// Exit 0 whatever was found or left undecided (errors still exit 2)
     #[arg(long)]
     exit_zero: bool,
+}
+
+/// The flags of every command that runs the whole pipeline (`audit`, `ci`, `eval`).
+#[derive(clap::Args)]
+pub(crate) struct PipelineFlags {
+    #[command(flatten)]
+    pub model: ModelFlags,
+    /// Most estimated prompt tokens in one spec request [default: 6000, or specgen.max_prompt_tokens]
+    #[arg(long, value_name = "TOKENS")]
+    pub max_prompt_tokens: Option<usize>,
+    #[command(flatten)]
+    pub checking: CheckFlags,
+    #[command(flatten)]
+    pub confirming: ConfirmFlags,
     /// Print nothing on stderr but errors
     #[arg(short, long)]
-    quiet: bool,
+    pub quiet: bool,
+}
+
+impl PipelineFlags {
+    /// Reads the configuration and the tree under `files`, builds the call graph and
+    /// opens the run store.
+    pub(crate) fn prepare(&self, files: &FileArgs) -> Result<(Prepared, Cache)> {
+        prepare(files, &self.model, self.max_prompt_tokens)
+    }
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -74,27 +89,15 @@ impl FailOn {
 
 pub fn run(args: AuditArgs) -> Result<ExitCode> {
     let started = Instant::now();
-    let (prepared, cache) = prepare(&args.files, &args.model, args.max_prompt_tokens)?;
-    let root = prepared
-        .options
-        .root_dir
-        .clone()
-        .unwrap_or_else(|| args.files.path.clone());
-    let out_dir = args
-        .output
-        .clone()
-        .unwrap_or_else(|| root.join(".vouch").join("report"));
+    let (prepared, cache) = args.pipeline.prepare(&args.files)?;
+    let (_, out_dir) = root_and_report_dir(&prepared, &args.files, args.output.as_deref());
     let timings = vec![("parse and call graph", started.elapsed().as_secs_f64())];
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     let report = runtime.block_on(audit_tree(
         &prepared,
         cache,
-        Stages {
-            files: &args.files,
-            checking: &args.checking,
-            confirming: &args.confirming,
-            quiet: args.quiet,
-        },
+        &args.files,
+        &args.pipeline,
         None,
         timings,
     ))?;
@@ -102,7 +105,7 @@ pub fn run(args: AuditArgs) -> Result<ExitCode> {
     let mut report = report;
     write_dir(&out_dir, &mut report)?;
     print_findings(&report, &out_dir)?;
-    if !args.quiet {
+    if !args.pipeline.quiet {
         let s = &report.summary;
         eprintln!(
             "vouch audit: {} findings ({} confirmed, {} unconfirmed, {} refuted, {} suppressed), {} verified, {} unknown; {} model calls; report in {}",
@@ -120,25 +123,42 @@ pub fn run(args: AuditArgs) -> Result<ExitCode> {
             eprintln!("warning: {d}");
         }
     }
-    let at = args.fail_on.status();
-    Ok(if args.exit_zero {
+    Ok(exit_code(
+        report.failing(args.fail_on.status()),
+        &report,
+        args.exit_zero,
+    ))
+}
+
+/// The audited root, and the report directory: `output`, or `ROOT/.vouch/report`.
+pub(crate) fn root_and_report_dir(
+    prepared: &Prepared,
+    files: &FileArgs,
+    output: Option<&Path>,
+) -> (PathBuf, PathBuf) {
+    let root = prepared
+        .options
+        .root_dir
+        .clone()
+        .unwrap_or_else(|| files.path.clone());
+    let out_dir = output
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| root.join(".vouch").join("report"));
+    (root, out_dir)
+}
+
+/// 1 when `failing` findings remain, else 3 when the run was partial, else 0; always 0
+/// with `exit_zero`.
+pub(crate) fn exit_code(failing: usize, report: &Report, exit_zero: bool) -> ExitCode {
+    if exit_zero {
         ExitCode::SUCCESS
-    } else if report.failing(at) > 0 {
+    } else if failing > 0 {
         ExitCode::from(EXIT_FINDINGS)
     } else if report.summary.unknown > 0 || report.run.budget_spent.is_some() {
         ExitCode::from(EXIT_PARTIAL)
     } else {
         ExitCode::SUCCESS
-    })
-}
-
-/// The flags of the stages after parsing, as `audit`, `ci` and `eval` take them.
-#[derive(Clone, Copy)]
-pub(crate) struct Stages<'a> {
-    pub files: &'a FileArgs,
-    pub checking: &'a CheckFlags,
-    pub confirming: &'a ConfirmFlags,
-    pub quiet: bool,
+    }
 }
 
 /// Specs of the tree and checks of `targets` (every function for `None`; the walk adds
@@ -146,16 +166,18 @@ pub(crate) struct Stages<'a> {
 pub(crate) async fn audit_tree(
     prepared: &Prepared,
     cache: Cache,
-    flags: Stages<'_>,
+    files: &FileArgs,
+    flags: &PipelineFlags,
     targets: Option<&[FnIdx]>,
     mut timings: Vec<(&'static str, f64)>,
 ) -> Result<Report> {
-    let Stages {
-        files,
+    let PipelineFlags {
         checking,
         confirming,
         quiet,
+        ..
     } = flags;
+    let quiet = *quiet;
     let connected = connect(prepared.llm.clone(), cache, quiet).await?;
     let client = Arc::new(connected.client);
     let t = Instant::now();
@@ -227,11 +249,7 @@ pub(crate) fn run_info(
                 seconds: *seconds,
             })
             .collect(),
-        skipped: vec![reports::Skipped {
-            stage: "testgen".into(),
-            reason: "vouch does not generate confirming tests yet, so every finding is unconfirmed"
-                .into(),
-        }],
+        skipped: Vec::new(),
     }
 }
 

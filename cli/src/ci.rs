@@ -3,10 +3,8 @@
 //! are specified and checked; everything else is reused from the run store. Findings
 //! are compared with a committed baseline: new ones fail the job, fixed ones are said.
 
-use crate::audit::{audit_tree, build, run_info, write_dir};
-use crate::check::CheckFlags;
-use crate::specs::{ModelFlags, prepare};
-use crate::{EXIT_PARTIAL, FileArgs, Output};
+use crate::audit::{audit_tree, build, exit_code, root_and_report_dir, run_info, write_dir};
+use crate::{FileArgs, Output};
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
@@ -18,8 +16,6 @@ use vouch_callgraph::{CallGraph, Callee};
 use vouch_frontend::{FnIdx, Program};
 use vouch_reports::{BaselineState, Finding, Report, Status};
 
-/// Exit code when new findings at or above `--fail-on` remain.
-const EXIT_FINDINGS: u8 = 1;
 /// The version of the baseline file.
 const BASELINE_VERSION: u32 = 1;
 
@@ -43,23 +39,13 @@ pub struct CiArgs {
     #[arg(long, value_enum, default_value_t = CiFormat::Text)]
     format: CiFormat,
     #[command(flatten)]
-    model: ModelFlags,
-    /// Most estimated prompt tokens in one spec request [default: 6000, or specgen.max_prompt_tokens]
-    #[arg(long, value_name = "TOKENS")]
-    max_prompt_tokens: Option<usize>,
-    #[command(flatten)]
-    checking: CheckFlags,
-    #[command(flatten)]
-    confirming: crate::confirm::ConfirmFlags,
+    pipeline: crate::audit::PipelineFlags,
     /// Exit 1 when a new finding at least this sure is not suppressed
     #[arg(long, value_enum, default_value_t = crate::audit::FailOn::Confirmed)]
     fail_on: crate::audit::FailOn,
     /// Exit 0 whatever was found or left undecided (errors still exit 2)
     #[arg(long)]
     exit_zero: bool,
-    /// Print nothing on stderr but errors
-    #[arg(short, long)]
-    quiet: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -256,16 +242,8 @@ pub(crate) fn affected(graph: &CallGraph, changed: &[FnIdx]) -> Vec<FnIdx> {
 
 pub fn run(args: CiArgs) -> Result<ExitCode> {
     let started = Instant::now();
-    let (prepared, cache) = prepare(&args.files, &args.model, args.max_prompt_tokens)?;
-    let root = prepared
-        .options
-        .root_dir
-        .clone()
-        .unwrap_or_else(|| args.files.path.clone());
-    let out_dir = args
-        .output
-        .clone()
-        .unwrap_or_else(|| root.join(".vouch").join("report"));
+    let (prepared, cache) = args.pipeline.prepare(&args.files)?;
+    let (root, out_dir) = root_and_report_dir(&prepared, &args.files, args.output.as_deref());
     let baseline_path = args
         .baseline
         .clone()
@@ -274,7 +252,7 @@ pub fn run(args: CiArgs) -> Result<ExitCode> {
     let diff = changes(&root, &args.base)?;
     let changed = changed_functions(&prepared.program, &diff);
     let targets = affected(&prepared.graph, &changed);
-    if !args.quiet {
+    if !args.pipeline.quiet {
         eprintln!(
             "vouch ci: {} functions changed since {}; {} to check with the functions they call",
             changed.len(),
@@ -290,7 +268,7 @@ pub fn run(args: CiArgs) -> Result<ExitCode> {
         // Nothing to check: no model is needed.
         let run = run_info(
             &args.files,
-            !args.checking.no_solver,
+            !args.pipeline.checking.no_solver,
             String::new(),
             &vouch_llm::UsageReport::default(),
             &timings,
@@ -301,12 +279,8 @@ pub fn run(args: CiArgs) -> Result<ExitCode> {
         runtime.block_on(audit_tree(
             &prepared,
             cache,
-            crate::audit::Stages {
-                files: &args.files,
-                checking: &args.checking,
-                confirming: &args.confirming,
-                quiet: args.quiet,
-            },
+            &args.files,
+            &args.pipeline,
             Some(&targets),
             timings,
         ))?
@@ -325,13 +299,13 @@ pub fn run(args: CiArgs) -> Result<ExitCode> {
     write_dir(&out_dir, &mut report)?;
     if args.update_baseline {
         write_baseline(&baseline_path, &baseline, &report)?;
-        if !args.quiet {
+        if !args.pipeline.quiet {
             eprintln!("vouch ci: wrote the baseline {}", baseline_path.display());
         }
     }
     print(&report, args.format, &out_dir)?;
     let s = &report.summary;
-    if !args.quiet {
+    if !args.pipeline.quiet {
         eprintln!(
             "vouch ci: {} new, {} fixed, {} preexisting findings ({} suppressed); {} checked, {} unknown; {} model calls; report in {}",
             s.new,
@@ -357,15 +331,9 @@ pub fn run(args: CiArgs) -> Result<ExitCode> {
                 && f.status.at_least(at)
         })
         .count();
-    Ok(if args.exit_zero || args.update_baseline && failing > 0 {
-        ExitCode::SUCCESS
-    } else if failing > 0 {
-        ExitCode::from(EXIT_FINDINGS)
-    } else if s.unknown > 0 || report.run.budget_spent.is_some() {
-        ExitCode::from(EXIT_PARTIAL)
-    } else {
-        ExitCode::SUCCESS
-    })
+    // New findings just written into the baseline do not fail the run that wrote them.
+    let zero = args.exit_zero || args.update_baseline && failing > 0;
+    Ok(exit_code(failing, &report, zero))
 }
 
 /// Marks each finding new or preexisting, and lists as fixed every baseline finding of a

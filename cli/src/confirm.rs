@@ -3,10 +3,11 @@
 //! unconfirmed with the reason.
 
 use crate::specs::{Prepared, progress};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::task::JoinSet;
-use vouch_frontend::{Lang, Program};
+use vouch_frontend::{Function, Lang, Program};
 use vouch_llm::Client;
 use vouch_reports::{Report, Skipped, Status, TestEvidence};
 use vouch_testgen::{CProject, Confirmer, Limits, Outcome, Sandbox, Violation};
@@ -50,15 +51,18 @@ pub(crate) async fn confirm_findings(
     quiet: bool,
 ) {
     let program = &prepared.program;
-    let lang_of = |id: &str| {
-        program
-            .functions
-            .iter()
-            .find(|f| f.id.as_str() == id)
-            .map(|f| f.lang)
-    };
-    let all: Vec<(usize, Lang)> = (0..report.findings.len())
-        .filter_map(|i| lang_of(&report.findings[i].function_id).map(|l| (i, l)))
+    // Each finding's function, looked up once.
+    let by_id: HashMap<&str, &Function> = program
+        .functions
+        .iter()
+        .map(|f| (f.id.as_str(), f))
+        .collect();
+    let all: Vec<(usize, &Function)> = (0..report.findings.len())
+        .filter_map(|i| {
+            by_id
+                .get(report.findings[i].function_id.as_str())
+                .map(|f| (i, *f))
+        })
         .collect();
     report.run.skipped.retain(|s| s.stage != STAGE);
     if flags.no_confirm {
@@ -102,9 +106,10 @@ pub(crate) async fn confirm_findings(
     let mut done = 0u64;
     loop {
         while tasks.len() < flags.test_jobs.max(1)
-            && let Some((i, lang)) = queue.next()
+            && let Some((i, func)) = queue.next()
         {
-            let v = violation(program, &report.findings[i]);
+            let v = violation(program, func, &report.findings[i]);
+            let lang = func.lang;
             let (client, sandbox, project) = (client.clone(), sandbox.clone(), project.clone());
             let max_repairs = flags.max_repairs;
             tasks.spawn(async move {
@@ -166,14 +171,10 @@ pub(crate) async fn confirm_findings(
     bar.finish_and_clear();
 }
 
-fn violation(program: &Program, f: &vouch_reports::Finding) -> Violation {
-    let func = program
-        .functions
-        .iter()
-        .find(|x| x.id.as_str() == f.function_id);
+fn violation(program: &Program, func: &Function, f: &vouch_reports::Finding) -> Violation {
     Violation {
         function: f.function.clone(),
-        signature: func.map(|x| x.signature.text.clone()).unwrap_or_default(),
+        signature: func.signature.text.clone(),
         file: f.file.clone(),
         preconditions: f.spec.preconditions.clone(),
         clause: f.clause.text.clone(),
@@ -184,8 +185,6 @@ fn violation(program: &Program, f: &vouch_reports::Finding) -> Violation {
             .map(|b| (b.name.clone(), b.value.clone()))
             .collect(),
         explanation: f.explanation.clone(),
-        source: func
-            .map(|x| vouch_specgen::request::numbered_body(program, x, &[], 24_000))
-            .unwrap_or_default(),
+        source: vouch_specgen::request::numbered_body(program, func, &[], 24_000),
     }
 }

@@ -4,8 +4,6 @@
 
 use crate::FileArgs;
 use crate::audit::{audit_tree, write_dir};
-use crate::check::CheckFlags;
-use crate::specs::{ModelFlags, prepare};
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -36,17 +34,7 @@ pub struct EvalArgs {
     #[arg(long, value_name = "DIR")]
     reports: Option<PathBuf>,
     #[command(flatten)]
-    model: ModelFlags,
-    /// Most estimated prompt tokens in one spec request [default: 6000, or specgen.max_prompt_tokens]
-    #[arg(long, value_name = "TOKENS")]
-    max_prompt_tokens: Option<usize>,
-    #[command(flatten)]
-    checking: CheckFlags,
-    #[command(flatten)]
-    confirming: crate::confirm::ConfirmFlags,
-    /// Print nothing on stderr but errors
-    #[arg(short, long)]
-    quiet: bool,
+    pipeline: crate::audit::PipelineFlags,
 }
 
 /// The parts of a manifest the score needs.
@@ -255,14 +243,14 @@ pub fn run(args: EvalArgs) -> Result<ExitCode> {
     let mut eval = Eval {
         version: EVAL_VERSION,
         model: String::new(),
-        solver: !args.checking.no_solver,
+        solver: !args.pipeline.checking.no_solver,
         corpora: Vec::new(),
         by_kind: BTreeMap::new(),
         total: Score::default(),
     };
     for dir in &args.corpora {
         let manifest = read_manifest(dir)?;
-        if !args.quiet {
+        if !args.pipeline.quiet {
             eprintln!("vouch eval: auditing {}", dir.display());
         }
         let started = Instant::now();
@@ -273,17 +261,13 @@ pub fn run(args: EvalArgs) -> Result<ExitCode> {
             max_file_size: None,
             config: None,
         };
-        let (prepared, cache) = prepare(&files, &args.model, args.max_prompt_tokens)?;
+        let (prepared, cache) = args.pipeline.prepare(&files)?;
         let timings = vec![("parse and call graph", started.elapsed().as_secs_f64())];
         let mut report = runtime.block_on(audit_tree(
             &prepared,
             cache,
-            crate::audit::Stages {
-                files: &files,
-                checking: &args.checking,
-                confirming: &args.confirming,
-                quiet: args.quiet,
-            },
+            &files,
+            &args.pipeline,
             None,
             timings,
         ))?;

@@ -202,6 +202,19 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:allocator_may_return_null=1 UBSAN_O
     )
 }
 
+/// Inconclusive when the sandbox stopped the run at a limit.
+pub(crate) fn stopped(run: &RunOutput) -> Option<Outcome> {
+    let why = match run.exit {
+        Exit::TimedOut => format!(
+            "stopped at the time limit ({:.0} s)",
+            run.duration.as_secs_f64()
+        ),
+        Exit::OutOfMemory => "stopped at the memory limit".into(),
+        _ => return None,
+    };
+    Some(Outcome::Inconclusive { why })
+}
+
 /// The outcome of a harness run.
 pub fn classify(run: &RunOutput) -> Outcome {
     let err = &run.stderr;
@@ -215,22 +228,11 @@ pub fn classify(run: &RunOutput) -> Outcome {
             why: format!("the harness did not build: {}", first.join(" | ")),
         };
     }
-    match run.exit {
-        Exit::TimedOut => {
-            return Outcome::Inconclusive {
-                why: format!(
-                    "stopped at the time limit ({:.0} s)",
-                    run.duration.as_secs_f64()
-                ),
-            };
-        }
-        Exit::OutOfMemory => {
-            return Outcome::Inconclusive {
-                why: "stopped at the memory limit".into(),
-            };
-        }
-        Exit::Code(0) => return Outcome::Refuted,
-        _ => {}
+    if let Some(stopped) = stopped(run) {
+        return stopped;
+    }
+    if run.exit == Exit::Code(0) {
+        return Outcome::Refuted;
     }
     if let Some(l) = err
         .lines()

@@ -3,7 +3,7 @@
 //! `cargo test --offline` in the sandbox, and classified.
 
 use crate::c::{Confirmation, Outcome};
-use crate::sandbox::{Exit, RunOutput, SRC_DIR, Sandbox, SandboxError, WORK_DIR};
+use crate::sandbox::{RunOutput, SRC_DIR, Sandbox, SandboxError, WORK_DIR};
 use std::path::{Path, PathBuf};
 
 /// The probe's module and test name.
@@ -96,21 +96,8 @@ CARGO_TARGET_DIR={WORK_DIR}/target exec cargo test --offline --quiet --lib {PROB
 /// The outcome of a probe run.
 pub fn classify_rust(run: &RunOutput) -> Outcome {
     let all = format!("{}\n{}", run.stdout, run.stderr);
-    match run.exit {
-        Exit::TimedOut => {
-            return Outcome::Inconclusive {
-                why: format!(
-                    "stopped at the time limit ({:.0} s)",
-                    run.duration.as_secs_f64()
-                ),
-            };
-        }
-        Exit::OutOfMemory => {
-            return Outcome::Inconclusive {
-                why: "stopped at the memory limit".into(),
-            };
-        }
-        _ => {}
+    if let Some(stopped) = crate::c::stopped(run) {
+        return stopped;
     }
     if all.contains("could not compile")
         || all.contains("error[E")
