@@ -138,8 +138,8 @@ async fn an_audit_writes_every_output_and_replays_to_the_same_report() {
     assert!(calls > 0);
     drop(server);
 
-    // Replay from the store alone: the same findings (the recorded harness runs again),
-    // and --fail-on unconfirmed fails as well.
+    // Replay from the store alone: the same findings (the harnesses' kept results), and
+    // --fail-on unconfirmed fails as well.
     let mut args = base.to_vec();
     args.extend([
         "--base-url",
@@ -160,10 +160,17 @@ async fn an_audit_writes_every_output_and_replays_to_the_same_report() {
             // The sandbox's command names a temporary directory, and ASan's report addresses.
             f["test"]["command"] = Value::Null;
             f["test"]["output"] = Value::Null;
+            f["notes"] = Value::Null;
         }
         v
     };
     assert_eq!(strip(&replayed["findings"]), strip(&report["findings"]));
+    // The harnesses' results were kept with the replies: nothing was built again.
+    let notes = replayed["findings"][0]["notes"].to_string();
+    assert!(
+        notes.contains("2 tests written; their results kept from an earlier run"),
+        "{notes}"
+    );
     assert_eq!(replayed["unknowns"], report["unknowns"]);
     assert_eq!(replayed["run"]["usage"]["calls"], 0);
 

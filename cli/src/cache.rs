@@ -24,7 +24,7 @@ pub enum CacheAction {
         #[arg(long)]
         json: bool,
     },
-    /// Delete every recorded reply
+    /// Delete every recorded reply and result (generated tests' runs)
     Clear,
     /// Write the recorded replies to FILE (one SQLite file), e.g. to share between CI jobs
     Export { file: PathBuf },
@@ -64,6 +64,9 @@ pub fn run(args: CacheArgs) -> Result<()> {
                 println!("size               {} bytes", stats.file_bytes);
                 for (model, template, n) in &stats.by_template {
                     println!("  {model}  {template}  {n}");
+                }
+                for (kind, n) in &stats.results {
+                    println!("results ({kind})  {n}");
                 }
             }
         }

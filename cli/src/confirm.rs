@@ -100,6 +100,12 @@ pub(crate) async fn confirm_findings(
         .map(|f| (f.path.clone(), f.text.clone()))
         .collect();
     let project = Arc::new(CProject::infer(&root, &files));
+    let tree_hash = vouch_testgen::tree_hash(
+        program
+            .files
+            .iter()
+            .map(|f| (f.path.as_str(), f.text.as_str())),
+    );
     let bar = progress("confirm", all.len() as u64, quiet);
     let mut tasks = JoinSet::new();
     let mut queue = all.into_iter();
@@ -111,13 +117,14 @@ pub(crate) async fn confirm_findings(
             let v = violation(program, func, &report.findings[i]);
             let lang = func.lang;
             let (client, sandbox, project) = (client.clone(), sandbox.clone(), project.clone());
-            let max_repairs = flags.max_repairs;
+            let (max_repairs, tree_hash) = (flags.max_repairs, tree_hash.clone());
             tasks.spawn(async move {
                 let confirmer = Confirmer {
                     client: &client,
                     sandbox: &sandbox,
                     project: &project,
                     max_repairs,
+                    tree_hash,
                 };
                 let run = match lang {
                     Lang::C => confirmer.confirm_c(&v).await,
@@ -149,10 +156,16 @@ pub(crate) async fn confirm_findings(
                     Outcome::Refuted => "refuted: the generated test passed".to_string(),
                     Outcome::Inconclusive { why } => format!("no test could show it: {why}"),
                 };
+                let reused = match run.reused {
+                    0 => String::new(),
+                    1 if run.attempts == 1 => "; its result kept from an earlier run".into(),
+                    n if n == run.attempts => "; their results kept from an earlier run".into(),
+                    n => format!("; {n} result{} kept from an earlier run", plural(n)),
+                };
                 f.notes.push(format!(
-                    "testgen: {verdict} ({} test{} written)",
+                    "testgen: {verdict} ({} test{} written{reused})",
                     run.attempts,
-                    if run.attempts == 1 { "" } else { "s" }
+                    plural(run.attempts)
                 ));
                 f.test = Some(TestEvidence {
                     path: format!(
@@ -171,6 +184,10 @@ pub(crate) async fn confirm_findings(
     bar.finish_and_clear();
 }
 
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
 fn violation(program: &Program, func: &Function, f: &vouch_reports::Finding) -> Violation {
     Violation {
         function: f.function.clone(),
@@ -186,5 +203,7 @@ fn violation(program: &Program, func: &Function, f: &vouch_reports::Finding) -> 
             .collect(),
         explanation: f.explanation.clone(),
         source: vouch_specgen::request::numbered_body(program, func, &[], 24_000),
+        function_id: func.id.to_string(),
+        function_hash: func.body_hash.clone(),
     }
 }

@@ -1,5 +1,6 @@
 //! The run store: one SQLite database (under `.vouch/` of the audited tree) holding every
-//! model reply, keyed by a hash of everything that determines it.
+//! model reply, keyed by a hash of everything that determines it, and the results of
+//! work that is slow to repeat (a generated test's build and run), keyed the same way.
 //!
 //! A reply is written before it is used, so a run killed at any moment resumes without
 //! repeating a finished call, and a second run on an unchanged tree makes none. The
@@ -150,6 +151,8 @@ pub struct StoreStats {
     pub completion_tokens: u64,
     /// Replies per (model, template), sorted.
     pub by_template: Vec<(String, String, u64)>,
+    /// Recorded results of other work (generated tests' runs), per kind, sorted.
+    pub results: Vec<(String, u64)>,
     pub file_bytes: u64,
 }
 
@@ -235,6 +238,12 @@ impl Store {
                      system_fingerprint TEXT,
                      created_at INTEGER NOT NULL
                  ) WITHOUT ROWID;
+                 CREATE TABLE IF NOT EXISTS results (
+                     key BLOB PRIMARY KEY,
+                     kind TEXT NOT NULL,
+                     value TEXT NOT NULL,
+                     created_at INTEGER NOT NULL
+                 ) WITHOUT ROWID;
                  INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', '1');",
             )?;
             c.query_row(
@@ -317,6 +326,32 @@ impl Store {
         Ok(key)
     }
 
+    /// A recorded result of work, by the hash of all that determines it.
+    pub fn get_result(&self, key: &[u8; 32]) -> Result<Option<String>, StoreError> {
+        self.sql(|c| {
+            c.query_row(
+                "SELECT value FROM results WHERE key = ?1",
+                params![&key[..]],
+                |r| r.get(0),
+            )
+            .optional()
+        })
+    }
+
+    /// Records a result of `kind` (e.g. `testgen`); a later recording of the key replaces it.
+    pub fn put_result(&self, key: &[u8; 32], kind: &str, value: &str) -> Result<(), StoreError> {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        self.sql(|c| {
+            c.execute(
+                "INSERT OR REPLACE INTO results (key, kind, value, created_at) VALUES (?1, ?2, ?3, ?4)",
+                params![&key[..], kind, value, i(now)],
+            )
+        })?;
+        Ok(())
+    }
+
     /// The stored requests of one template, oldest first (for tests and audits of
     /// what was sent).
     pub fn requests(&self, template: &str) -> Result<Vec<Value>, StoreError> {
@@ -347,6 +382,12 @@ impl Store {
             let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, u(r.get(2)?))))?;
             rows.collect()
         })?;
+        let results = self.sql(|c| {
+            let mut stmt =
+                c.prepare("SELECT kind, COUNT(*) FROM results GROUP BY kind ORDER BY kind")?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, u(r.get(1)?))))?;
+            rows.collect()
+        })?;
         let file_bytes = ["", "-wal"]
             .iter()
             .filter_map(|s| std::fs::metadata(format!("{}{s}", self.path.display())).ok())
@@ -357,14 +398,16 @@ impl Store {
             prompt_tokens,
             completion_tokens,
             by_template,
+            results,
             file_bytes,
         })
     }
 
-    /// Deletes every recorded reply and returns how many there were.
+    /// Deletes every recorded reply and result and returns how many replies there were.
     pub fn clear(&self) -> Result<u64, StoreError> {
         self.sql(|c| {
             let n = c.execute("DELETE FROM replies", [])?;
+            c.execute("DELETE FROM results", [])?;
             c.execute_batch("VACUUM")?;
             Ok(n as u64)
         })
@@ -385,18 +428,26 @@ impl Store {
         })
     }
 
-    /// Adds the replies of an exported store; replies already here are kept. Returns
-    /// how many were added.
+    /// Adds the replies and results of an exported store; those already here are kept.
+    /// Returns how many replies were added.
     pub fn import(&self, src: &Path) -> Result<u64, StoreError> {
         // Opening it checks that it is a store of a layout this vouch reads.
         drop(Store::open(src)?);
         let src_text = src.to_string_lossy().into_owned();
         self.sql(|c| {
             c.execute("ATTACH DATABASE ?1 AS incoming", params![src_text])?;
-            let added = c.execute(
-                "INSERT OR IGNORE INTO main.replies SELECT * FROM incoming.replies",
-                [],
-            );
+            let added = c
+                .execute(
+                    "INSERT OR IGNORE INTO main.replies SELECT * FROM incoming.replies",
+                    [],
+                )
+                .and_then(|n| {
+                    c.execute(
+                        "INSERT OR IGNORE INTO main.results SELECT * FROM incoming.results",
+                        [],
+                    )?;
+                    Ok(n)
+                });
             c.execute("DETACH DATABASE incoming", [])?;
             Ok(added? as u64)
         })
@@ -455,6 +506,23 @@ impl Cache {
             });
         }
         Ok(found)
+    }
+
+    /// A recorded result, if the mode reads (replay reads too: a miss is no error, the
+    /// work is simply done again).
+    pub fn lookup_result(&self, key: &[u8; 32]) -> Result<Option<String>, StoreError> {
+        match (&self.store, self.mode) {
+            (_, CacheMode::Off) | (None, _) => Ok(None),
+            (Some(s), _) => s.get_result(key),
+        }
+    }
+
+    /// Records a result if the mode writes.
+    pub fn record_result(&self, key: &[u8; 32], kind: &str, value: &str) -> Result<(), StoreError> {
+        if let (Some(s), CacheMode::ReadWrite) = (&self.store, self.mode) {
+            s.put_result(key, kind, value)?;
+        }
+        Ok(())
     }
 
     /// Records a reply if the mode writes.

@@ -264,3 +264,48 @@ fn export_and_import_share_a_cache_as_one_file() {
         "{err}"
     );
 }
+
+#[test]
+fn results_travel_with_an_export_and_go_with_a_clear() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let a = Store::open(&tmp.path().join("a.db")).expect("a");
+    a.put_result(&[1; 32], "testgen", "{\"outcome\":\"refuted\"}")
+        .expect("put");
+    a.put_result(&[2; 32], "testgen", "first").expect("put");
+    a.put_result(&[2; 32], "testgen", "second").expect("put");
+    assert_eq!(
+        a.get_result(&[2; 32]).expect("get").as_deref(),
+        Some("second")
+    );
+    assert_eq!(a.get_result(&[3; 32]).expect("get"), None);
+    assert_eq!(
+        a.stats().expect("stats").results,
+        [("testgen".to_string(), 2)]
+    );
+
+    let file = tmp.path().join("shared.db");
+    a.export(&file).expect("export");
+    let b = Store::open(&tmp.path().join("b.db")).expect("b");
+    b.import(&file).expect("import");
+    assert_eq!(
+        b.get_result(&[1; 32]).expect("get").as_deref(),
+        Some("{\"outcome\":\"refuted\"}")
+    );
+    b.clear().expect("clear");
+    assert_eq!(b.get_result(&[1; 32]).expect("get"), None);
+    assert!(b.stats().expect("stats").results.is_empty());
+
+    // A read-only cache reads results but keeps none; an off cache does neither.
+    let ro = Cache::new(
+        Some(Store::open(&tmp.path().join("a.db")).expect("a")),
+        CacheMode::ReadOnly,
+    );
+    assert!(ro.lookup_result(&[1; 32]).expect("get").is_some());
+    ro.record_result(&[9; 32], "testgen", "x").expect("record");
+    assert_eq!(a.get_result(&[9; 32]).expect("get"), None);
+    let off = Cache::new(
+        Some(Store::open(&tmp.path().join("a.db")).expect("a")),
+        CacheMode::Off,
+    );
+    assert!(off.lookup_result(&[1; 32]).expect("get").is_none());
+}

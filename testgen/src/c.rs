@@ -5,7 +5,7 @@
 //! and run in the sandbox. The outcome is classified.
 
 use crate::sandbox::{Exit, RunOutput, SRC_DIR, Sandbox, SandboxError, WORK_DIR};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -127,7 +127,7 @@ pub fn harness_source(unit: &str, body: &str) -> String {
 }
 
 /// What a run showed.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum Outcome {
     /// The run failed the way the violation predicts.
@@ -139,7 +139,7 @@ pub enum Outcome {
 }
 
 /// A harness that was built and run, with what reproduces it.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Confirmation {
     #[serde(flatten)]
     pub outcome: Outcome,
@@ -202,14 +202,21 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:allocator_may_return_null=1 UBSAN_O
     )
 }
 
+impl Outcome {
+    /// Whether the sandbox stopped the run at its time or memory limit (see [`stopped`]):
+    /// such a run may end otherwise on a less busy machine, so it is not kept.
+    pub fn at_limit(&self) -> bool {
+        matches!(self, Outcome::Inconclusive { why } if why.starts_with(STOPPED))
+    }
+}
+
+const STOPPED: &str = "stopped at the";
+
 /// Inconclusive when the sandbox stopped the run at a limit.
 pub(crate) fn stopped(run: &RunOutput) -> Option<Outcome> {
     let why = match run.exit {
-        Exit::TimedOut => format!(
-            "stopped at the time limit ({:.0} s)",
-            run.duration.as_secs_f64()
-        ),
-        Exit::OutOfMemory => "stopped at the memory limit".into(),
+        Exit::TimedOut => format!("{STOPPED} time limit ({:.0} s)", run.duration.as_secs_f64()),
+        Exit::OutOfMemory => format!("{STOPPED} memory limit"),
         _ => return None,
     };
     Some(Outcome::Inconclusive { why })

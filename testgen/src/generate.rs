@@ -43,6 +43,11 @@ pub struct Violation {
     pub explanation: String,
     /// The function's source with line numbers.
     pub source: String,
+    /// The function's id and body hash: part of the key its test results are kept by.
+    #[serde(skip)]
+    pub function_id: String,
+    #[serde(skip)]
+    pub function_hash: Option<String>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -59,6 +64,9 @@ pub struct TestRun {
     pub confirmation: Confirmation,
     /// Harnesses written (the first and its repairs).
     pub attempts: usize,
+    /// Of those, how many were not built and run again because the run store held the
+    /// result of the same test against the same code.
+    pub reused: usize,
     pub usage: Usage,
 }
 
@@ -80,6 +88,24 @@ pub struct Confirmer<'a> {
     pub sandbox: &'a Sandbox,
     pub project: &'a CProject,
     pub max_repairs: usize,
+    /// A hash of the audited sources (see [`tree_hash`]): a kept test result is reused
+    /// only while it is unchanged.
+    pub tree_hash: String,
+}
+
+/// The hash of a tree's sources (`(path, text)` pairs, in any order) that test results
+/// are kept under: any edit to a source builds and runs the tests again.
+pub fn tree_hash<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+    let mut files: Vec<(&str, &str)> = files.into_iter().collect();
+    files.sort_unstable();
+    let mut h = blake3::Hasher::new();
+    for (path, text) in files {
+        for part in [path, text] {
+            h.update(&(part.len() as u64).to_le_bytes());
+            h.update(part.as_bytes());
+        }
+    }
+    h.finalize().to_hex().to_string()
 }
 
 impl Confirmer<'_> {
@@ -87,7 +113,7 @@ impl Confirmer<'_> {
     pub async fn confirm_c(&self, v: &Violation) -> Result<TestRun, TestgenError> {
         let (sandbox, project) = (self.sandbox.clone(), self.project.clone());
         let file = v.file.clone();
-        self.attempts(v, "harness-c", HARNESS_C, Lang::C, move |body| {
+        self.attempts(v, "harness-c", HARNESS_C, Lang::C, "", move |body| {
             confirm(&sandbox, &project, &file, &body)
         })
         .await
@@ -99,19 +125,87 @@ impl Confirmer<'_> {
             return Err(TestgenError::NoCrate(v.file.clone()));
         };
         let sandbox = self.sandbox.clone();
-        self.attempts(v, "probe-rust", PROBE_RUST, Lang::Rust, move |body| {
-            crate::rust::confirm_rust(&sandbox, &crate_dir, &file, &body)
-        })
+        // The manifest and lock file decide the dependencies the probe builds with.
+        let manifest: String = ["Cargo.toml", "Cargo.lock"]
+            .iter()
+            .map(|f| std::fs::read_to_string(crate_dir.join(f)).unwrap_or_default())
+            .collect();
+        self.attempts(
+            v,
+            "probe-rust",
+            PROBE_RUST,
+            Lang::Rust,
+            &manifest,
+            move |body| crate::rust::confirm_rust(&sandbox, &crate_dir, &file, &body),
+        )
         .await
     }
 
+    /// The key a test's result is kept under: everything the result depends on.
+    fn result_key(&self, v: &Violation, name: &str, build: &str, code: &str) -> [u8; 32] {
+        let limits = &self.sandbox.limits;
+        let mut h = blake3::Hasher::new();
+        for part in [
+            "vouch-testgen-result/1",
+            env!("CARGO_PKG_VERSION"),
+            crate::c::CFLAGS,
+            name,
+            &v.function_id,
+            v.function_hash.as_deref().unwrap_or(""),
+            &self.tree_hash,
+            build,
+            &format!(
+                "{}/{}/{}",
+                limits.time.as_millis(),
+                limits.memory_bytes,
+                self.sandbox.is_isolated()
+            ),
+            code,
+        ] {
+            h.update(&(part.len() as u64).to_le_bytes());
+            h.update(part.as_bytes());
+        }
+        *h.finalize().as_bytes()
+    }
+
+    /// The result of `code` from the run store, or from building and running it (kept
+    /// unless the sandbox stopped it at a limit). The flag says whether it was reused.
+    async fn run_once<F>(
+        &self,
+        key: [u8; 32],
+        code: String,
+        run: F,
+    ) -> Result<(Confirmation, bool), TestgenError>
+    where
+        F: FnOnce(String) -> Result<Confirmation, SandboxError> + Send + 'static,
+    {
+        let cache = self.client.cache();
+        if let Ok(Some(text)) = cache.lookup_result(&key)
+            && let Ok(kept) = serde_json::from_str::<Confirmation>(&text)
+        {
+            return Ok((kept, true));
+        }
+        let confirmation = tokio::task::spawn_blocking(move || run(code))
+            .await
+            .map_err(|e| TestgenError::Join(e.to_string()))??;
+        if !confirmation.outcome.at_limit()
+            && let Ok(text) = serde_json::to_string(&confirmation)
+        {
+            // A store that cannot be written only means the test runs again next time.
+            let _ = cache.record_result(&key, STAGE, &text);
+        }
+        Ok((confirmation, false))
+    }
+
     /// Asks for a test, runs it, and sends build errors back up to `max_repairs` times.
+    /// `build` is what else the build depends on (a crate's manifest and lock file).
     async fn attempts<F>(
         &self,
         v: &Violation,
         name: &str,
         template: &'static str,
         lang: Lang,
+        build: &str,
         run: F,
     ) -> Result<TestRun, TestgenError>
     where
@@ -119,7 +213,7 @@ impl Confirmer<'_> {
     {
         let mut usage = Usage::default();
         let mut previous: Option<(String, String)> = None;
-        let mut attempts = 0;
+        let (mut attempts, mut reused) = (0, 0);
         loop {
             attempts += 1;
             let mut data = serde_json::to_value(v).unwrap_or_default();
@@ -137,10 +231,9 @@ impl Confirmer<'_> {
             let (reply, u): (HarnessReply, Usage) = self.client.call(STAGE, &prompt).await?;
             usage.add(&u);
             let code: String = strip_fences(&reply.code).chars().take(MAX_CODE).collect();
-            let (body, run) = (code.clone(), run.clone());
-            let confirmation = tokio::task::spawn_blocking(move || run(body))
-                .await
-                .map_err(|e| TestgenError::Join(e.to_string()))??;
+            let key = self.result_key(v, name, build, &code);
+            let (confirmation, kept) = self.run_once(key, code.clone(), run.clone()).await?;
+            reused += usize::from(kept);
             let unbuilt = matches!(&confirmation.outcome, Outcome::Inconclusive { why } if why.contains("did not build"));
             if unbuilt && attempts <= self.max_repairs {
                 previous = Some((code, errors_of(&confirmation.output)));
@@ -149,6 +242,7 @@ impl Confirmer<'_> {
             return Ok(TestRun {
                 confirmation,
                 attempts,
+                reused,
                 usage,
             });
         }

@@ -9,5 +9,7 @@ pub mod rust;
 pub mod sandbox;
 
 pub use c::{CProject, Confirmation, Outcome, confirm};
-pub use generate::{Confirmer, MAX_REPAIRS, TestRun, TestgenError, Violation, prompt_ids};
+pub use generate::{
+    Confirmer, MAX_REPAIRS, TestRun, TestgenError, Violation, prompt_ids, tree_hash,
+};
 pub use sandbox::{Exit, Limits, RunOutput, Sandbox, SandboxError};

@@ -1,7 +1,8 @@
 //! Model-written harnesses against a real HTTP server standing in for the model: a
 //! passing harness refutes the finding, a harness that never builds is sent back with
 //! the compiler's errors until the repairs run out, and then the finding is
-//! inconclusive.
+//! inconclusive. A test's result is kept in the run store and reused while the test and
+//! the code are unchanged.
 
 #[path = "../../llm/tests/support/mod.rs"]
 mod support;
@@ -9,7 +10,7 @@ mod support;
 use serde_json::{Value, json};
 use std::time::Duration;
 use support::TestServer;
-use vouch_llm::{Cache, CacheMode, Client, LlmConfig};
+use vouch_llm::{Cache, CacheMode, Client, LlmConfig, Store};
 use vouch_testgen::{CProject, Confirmer, Limits, Outcome, Sandbox, Violation};
 
 const UNIT: &str = "int twice(int x)\n{\n    return x + x;\n}\n\nint main(void)\n{\n    return twice(1) == 2 ? 0 : 1;\n}\n";
@@ -40,6 +41,8 @@ fn violation() -> Violation {
         counterexample: vec![("x".into(), "3".into())],
         explanation: "claimed wrong".into(),
         source: "1| int twice(int x)\n2| {\n3|     return x + x;\n4| }".into(),
+        function_id: "twice.c::twice".into(),
+        function_hash: Some("0123".into()),
     }
 }
 
@@ -78,6 +81,7 @@ async fn a_passing_harness_refutes_the_finding() {
         sandbox: &sandbox,
         project: &project,
         max_repairs: 3,
+        tree_hash: String::new(),
     };
     let run = confirmer.confirm_c(&violation()).await.expect("run");
     assert_eq!(
@@ -104,6 +108,7 @@ async fn compiler_errors_go_back_to_the_model_until_the_repairs_run_out() {
         sandbox: &sandbox,
         project: &project,
         max_repairs: 2,
+        tree_hash: String::new(),
     };
     let run = confirmer.confirm_c(&violation()).await.expect("run");
     match &run.confirmation.outcome {
@@ -153,6 +158,7 @@ async fn a_rust_probe_from_the_model_confirms_a_planted_panic() {
         sandbox: &sandbox,
         project: &project,
         max_repairs: 1,
+        tree_hash: String::new(),
     };
     let v = Violation {
         function: "stats::second".into(),
@@ -164,6 +170,8 @@ async fn a_rust_probe_from_the_model_confirms_a_planted_panic() {
         counterexample: vec![("xs".into(), "[4, 7]".into())],
         explanation: "reads xs[2]".into(),
         source: String::new(),
+        function_id: "probe_crate/src/stats.rs::stats::second".into(),
+        function_hash: None,
     };
     let run = confirmer.confirm_rust(&v).await.expect("run");
     match &run.confirmation.outcome {
@@ -180,4 +188,85 @@ fn stand_in_user(body: &Value) -> String {
         .and_then(|m| m["content"].as_str())
         .unwrap_or("")
         .to_string()
+}
+
+fn stored_client(server: &TestServer, store: &std::path::Path) -> Client {
+    let config = LlmConfig {
+        base_url: Some(server.url.clone()),
+        model: Some("test-model".into()),
+        max_retries: 0,
+        ..LlmConfig::default()
+    };
+    let cache = Cache::new(
+        Some(Store::open(store).expect("store")),
+        CacheMode::ReadWrite,
+    );
+    Client::new(config, None, cache).expect("client")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_kept_result_is_reused_until_the_code_changes() {
+    let (dir, project, sandbox) = setup();
+    let server = TestServer::start().await;
+    server.respond_with(|_| {
+        json!({"code": "int main(void)\n{\n    VOUCH_CHECK(twice(3) == 6, \"returns 2 * x\");\n    return 0;\n}"}).to_string()
+    });
+    let client = stored_client(&server, &dir.path().join(".vouch/vouch.db"));
+    let mut confirmer = Confirmer {
+        client: &client,
+        sandbox: &sandbox,
+        project: &project,
+        max_repairs: 0,
+        tree_hash: "tree-1".into(),
+    };
+    let first = confirmer.confirm_c(&violation()).await.expect("run");
+    assert_eq!(first.confirmation.outcome, Outcome::Refuted);
+    assert_eq!(first.reused, 0);
+    let again = confirmer.confirm_c(&violation()).await.expect("run");
+    assert_eq!(again.reused, 1, "the same test against the same code");
+    assert_eq!(again.confirmation.outcome, Outcome::Refuted);
+    assert_eq!(again.confirmation.output, first.confirmation.output);
+    assert_eq!(server.calls(), 1, "the reply came from the store too");
+
+    // The same test against an edited tree is built and run again.
+    confirmer.tree_hash = "tree-2".into();
+    let edited = confirmer.confirm_c(&violation()).await.expect("run");
+    assert_eq!(edited.reused, 0);
+    // And against an edited function.
+    confirmer.tree_hash = "tree-1".into();
+    let mut v = violation();
+    v.function_hash = Some("4567".into());
+    assert_eq!(confirmer.confirm_c(&v).await.expect("run").reused, 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_run_stopped_at_its_time_limit_is_not_kept() {
+    let (dir, project, _) = setup();
+    let sandbox = Sandbox::new(
+        Limits {
+            time: Duration::from_secs(2),
+            ..Limits::default()
+        },
+        false,
+    )
+    .expect("bwrap");
+    let server = TestServer::start().await;
+    server.respond_with(|_| json!({"code": "int main(void) { for (;;) {} }"}).to_string());
+    let client = stored_client(&server, &dir.path().join(".vouch/vouch.db"));
+    let confirmer = Confirmer {
+        client: &client,
+        sandbox: &sandbox,
+        project: &project,
+        max_repairs: 0,
+        tree_hash: String::new(),
+    };
+    for _ in 0..2 {
+        let run = confirmer.confirm_c(&violation()).await.expect("run");
+        assert!(
+            run.confirmation.outcome.at_limit(),
+            "{:?}",
+            run.confirmation.outcome
+        );
+        assert_eq!(run.reused, 0);
+    }
 }
