@@ -402,3 +402,115 @@ async fn view_serves_the_report_on_localhost_and_nothing_else() {
     }
     child.kill().await.expect("kill");
 }
+
+/// The stand-in, except that `round_up`'s spec is formal and its check fails the
+/// postcondition (the planted bug: a multiple of `step` is rounded past itself).
+fn finds_round_up(body: &Value) -> String {
+    use serde_json::json;
+    let d = stand_in::data(body);
+    match stand_in::kind(body) {
+        "spec" => {
+            let specs: Vec<Value> = d["functions"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|f| {
+                    if f["name"] == "round_up" {
+                        json!({
+                            "function": f["id"],
+                            "summary": "rounds x up to a multiple of step",
+                            "preconditions": [
+                                {"text": "step is between 1 and 4096", "formal": "1 <= step <= 4096"},
+                                {"text": "x is at most a million", "formal": "x <= 1000000"}
+                            ],
+                            "postconditions": [{
+                                "text": "returns the smallest multiple of step that is at least x",
+                                "formal": "result % step == 0 && x <= result && result < x + step"
+                            }],
+                            "confidence": 0.9
+                        })
+                    } else {
+                        json!({"function": f["id"], "summary": "pages", "postconditions": [{"text": "returns the page count"}], "confidence": 0.5})
+                    }
+                })
+                .collect();
+            json!({ "specs": specs }).to_string()
+        }
+        "verdict" if d["function"] == "round_up" => {
+            let clauses: Vec<Value> = d["clauses"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|c| {
+                    json!({"clause": c["id"], "holds": false,
+                           "counterexample": [{"name": "x", "value": "4096"}, {"name": "step", "value": "4096"}],
+                           "lines": [3, 3],
+                           "explanation": "a multiple of step is rounded up to the next one"})
+                })
+                .collect();
+            json!({ "clauses": clauses }).to_string()
+        }
+        _ => stand_in::scripted(body),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rust_finding_with_a_formal_spec_is_confirmed_by_its_property_without_a_probe() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let tree = tmp.path().join("pages");
+    std::fs::create_dir_all(tree.join("src")).expect("mkdir");
+    std::fs::write(
+        tree.join("Cargo.toml"),
+        "[package]\nname = \"pages\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n",
+    )
+    .expect("write");
+    std::fs::write(
+        tree.join("src/lib.rs"),
+        "/// Rounds `x` up to a multiple of `step`.\npub fn round_up(x: u32, step: u32) -> u32 {\n    (x / step + 1) * step\n}\n\n/// The pages of 4 KiB that `bytes` take.\npub fn pages(bytes: u32) -> u32 {\n    if bytes > 1_000_000 {\n        return 0;\n    }\n    round_up(bytes, 4096) / 4096\n}\n",
+    )
+    .expect("write");
+    let server = TestServer::start().await;
+    server.respond_with(finds_round_up);
+    let out = tmp.path().join("out");
+    let args = [
+        "audit",
+        tree.to_str().expect("utf-8"),
+        "--model",
+        "test-model",
+        "--base-url",
+        server.url.as_str(),
+        "--test-timeout",
+        "240",
+        "--quiet",
+        "-o",
+        out.to_str().expect("utf-8"),
+    ];
+    let run = vouch_in(&repo(), &args, &[]).await;
+    let report = findings(&out);
+    assert_eq!(run.status.code(), Some(1), "{}\n{report:#}", stderr(&run));
+    let f = &report["findings"][0];
+    assert_eq!(f["function"], "round_up", "{report:#}");
+    assert_eq!(f["status"], "confirmed", "{f:#}");
+    let notes = f["notes"].to_string();
+    assert!(
+        notes.contains("the spec's proptest property failed") && notes.contains("0 tests written"),
+        "{notes}"
+    );
+    let test = &f["test"];
+    assert!(
+        test["source"]
+            .as_str()
+            .expect("source")
+            .contains("fn vouch_property()")
+    );
+    assert!(
+        test["output"]
+            .as_str()
+            .expect("output")
+            .contains("smallest failing input")
+    );
+    assert!(
+        server.bodies().iter().all(|b| stand_in::kind(b) != "probe"),
+        "no probe was asked for"
+    );
+}

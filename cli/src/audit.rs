@@ -197,7 +197,8 @@ pub(crate) async fn audit_tree(
         reports::RunInfo::default(),
     );
     let t = Instant::now();
-    confirm_findings(prepared, &client, &mut report, confirming, quiet).await;
+    let by_id = crate::check::specs_by_id(&specs);
+    confirm_findings(prepared, &client, &by_id, &mut report, confirming, quiet).await;
     timings.push(("testgen", t.elapsed().as_secs_f64()));
     let usage = client.usage();
     let model = client.model().to_string();

@@ -10,6 +10,7 @@ use tokio::task::JoinSet;
 use vouch_frontend::{Function, Lang, Program};
 use vouch_llm::Client;
 use vouch_reports::{Report, Skipped, Status, TestEvidence};
+use vouch_specgen::spec::Spec;
 use vouch_testgen::{CProject, Confirmer, Limits, Outcome, Sandbox, Violation};
 
 /// How findings are confirmed; shared by `vouch audit`, `vouch ci` and `vouch eval`.
@@ -42,10 +43,12 @@ fn skip(report: &mut Report, reason: String) {
     });
 }
 
-/// Confirms the report's findings.
+/// Confirms the report's findings; `specs` are the functions' specs by id (a Rust
+/// finding whose spec is formal enough gets a proptest property too).
 pub(crate) async fn confirm_findings(
     prepared: &Prepared,
     client: &Arc<Client>,
+    specs: &HashMap<String, Spec>,
     report: &mut Report,
     flags: &ConfirmFlags,
     quiet: bool,
@@ -115,6 +118,9 @@ pub(crate) async fn confirm_findings(
             && let Some((i, func)) = queue.next()
         {
             let v = violation(program, func, &report.findings[i]);
+            let property = specs
+                .get(func.id.as_str())
+                .and_then(|spec| property(func, spec, &report.findings[i]));
             let lang = func.lang;
             let (client, sandbox, project) = (client.clone(), sandbox.clone(), project.clone());
             let (max_repairs, tree_hash) = (flags.max_repairs, tree_hash.clone());
@@ -128,7 +134,7 @@ pub(crate) async fn confirm_findings(
                 };
                 let run = match lang {
                     Lang::C => confirmer.confirm_c(&v).await,
-                    Lang::Rust => confirmer.confirm_rust(&v).await,
+                    Lang::Rust => confirmer.confirm_rust_with(&v, property).await,
                 };
                 (i, lang, run)
             });
@@ -162,8 +168,21 @@ pub(crate) async fn confirm_findings(
                     n if n == run.attempts => "; their results kept from an earlier run".into(),
                     n => format!("; {n} result{} kept from an earlier run", plural(n)),
                 };
+                let property = match &run.property {
+                    None => String::new(),
+                    Some(Outcome::Confirmed { .. }) => {
+                        "the spec's proptest property failed; ".into()
+                    }
+                    Some(Outcome::Refuted) => format!(
+                        "the spec's proptest property passed {} cases; ",
+                        vouch_testgen::property::CASES
+                    ),
+                    Some(Outcome::Inconclusive { why }) => {
+                        format!("the spec's proptest property showed nothing ({why}); ")
+                    }
+                };
                 f.notes.push(format!(
-                    "testgen: {verdict} ({} test{} written{reused})",
+                    "testgen: {verdict} ({property}{} test{} written{reused})",
                     run.attempts,
                     plural(run.attempts)
                 ));
@@ -182,6 +201,33 @@ pub(crate) async fn confirm_findings(
         }
     }
     bar.finish_and_clear();
+}
+
+/// The proptest property of a Rust finding, when its function takes and returns simple
+/// values and its spec's preconditions and the violated clause are all formal.
+fn property(func: &Function, spec: &Spec, f: &vouch_reports::Finding) -> Option<String> {
+    let rust = func.rust.as_ref()?;
+    let target = vouch_testgen::property::Target {
+        name: func.name.clone(),
+        self_ty: rust.self_ty.clone(),
+        params: func
+            .signature
+            .params
+            .iter()
+            .map(|p| (p.name.clone(), p.ty.clone()))
+            .collect(),
+        ret: func.signature.ret.clone(),
+        preconditions: spec
+            .preconditions
+            .iter()
+            .map(|c| c.formal.clone())
+            .collect(),
+        clause: f.clause.text.clone(),
+        formal: f.clause.formal.clone(),
+        signature: func.signature.text.clone(),
+        generic: !rust.generic_bounds.is_empty() || rust.trait_name.is_some(),
+    };
+    vouch_testgen::property::property_module(&target).ok()
 }
 
 fn plural(n: usize) -> &'static str {

@@ -570,7 +570,9 @@ impl Checker<'_> {
         else {
             return Proof::Open;
         };
-        let mut all_proved = true;
+        // With no exit state known there is nothing to prove the clause from: it is
+        // open, never proved for want of a case against it.
+        let mut all_proved = !exits.is_empty();
         for (k, exit) in exits.iter().enumerate() {
             let state = formals(&exit.state, env, Position::Post);
             if state.is_empty() {

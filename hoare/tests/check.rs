@@ -263,3 +263,29 @@ async fn vacuous_specs_garbage_and_silence_are_unknown() {
         "{r:?}"
     );
 }
+
+#[tokio::test]
+async fn without_an_exit_state_z3_proves_nothing() {
+    // The model reports no exit: Z3 has no state to prove the clause from, so the
+    // model's counterexample stands instead of a vacuous proof.
+    let server = TestServer::start().await;
+    server.respond_with(move |body: &Value| {
+        let u = user(body);
+        if u.starts_with("Reason forward") {
+            json!({"postcondition": [{"text": "b is not 0", "formal": "b != 0"}], "calls": [], "exits": []})
+                .to_string()
+        } else if u.starts_with("Decide every clause") {
+            json!({"clauses": [{"clause": "p1", "holds": false,
+                                "counterexample": [{"name": "a", "value": "7"}, {"name": "b", "value": "2"}],
+                                "explanation": "rounds the wrong way"}]})
+            .to_string()
+        } else {
+            "{}".into()
+        }
+    });
+    let (r, _) = check(&server, b_nonzero()).await;
+    match &r.verdict {
+        Verdict::Violated { decided_by, .. } => assert_eq!(*decided_by, DecidedBy::Model),
+        other => panic!("{other:?}"),
+    }
+}

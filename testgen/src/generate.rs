@@ -67,6 +67,8 @@ pub struct TestRun {
     /// Of those, how many were not built and run again because the run store held the
     /// result of the same test against the same code.
     pub reused: usize,
+    /// What the spec's proptest property showed, when one was run (Rust).
+    pub property: Option<Outcome>,
     pub usage: Usage,
 }
 
@@ -125,11 +127,7 @@ impl Confirmer<'_> {
             return Err(TestgenError::NoCrate(v.file.clone()));
         };
         let sandbox = self.sandbox.clone();
-        // The manifest and lock file decide the dependencies the probe builds with.
-        let manifest: String = ["Cargo.toml", "Cargo.lock"]
-            .iter()
-            .map(|f| std::fs::read_to_string(crate_dir.join(f)).unwrap_or_default())
-            .collect();
+        let manifest = manifest_of(&crate_dir);
         self.attempts(
             v,
             "probe-rust",
@@ -197,6 +195,51 @@ impl Confirmer<'_> {
         Ok((confirmation, false))
     }
 
+    /// A Rust violation with the spec's property first, when there is one (see
+    /// [`crate::property`]): a property that fails confirms it without a model call.
+    /// Otherwise the model's probe runs too, and the violation is confirmed if the probe
+    /// fails, refuted if either test passed, and inconclusive if neither showed anything.
+    pub async fn confirm_rust_with(
+        &self,
+        v: &Violation,
+        property: Option<String>,
+    ) -> Result<TestRun, TestgenError> {
+        let Some(module) = property else {
+            return self.confirm_rust(v).await;
+        };
+        let Some((crate_dir, file)) = crate::rust::crate_of(&self.project.root, &v.file) else {
+            return Err(TestgenError::NoCrate(v.file.clone()));
+        };
+        let key = self.result_key(v, "property", &manifest_of(&crate_dir), &module);
+        let sandbox = self.sandbox.clone();
+        let (checked, kept) = self
+            .run_once(key, module, move |m| {
+                crate::rust::confirm_property(&sandbox, &crate_dir, &file, &m)
+            })
+            .await?;
+        let outcome = checked.outcome.clone();
+        if matches!(outcome, Outcome::Confirmed { .. }) {
+            return Ok(TestRun {
+                confirmation: checked,
+                attempts: 0,
+                reused: usize::from(kept),
+                usage: Usage::default(),
+                property: Some(outcome),
+            });
+        }
+        let mut probe = self.confirm_rust(v).await?;
+        if outcome == Outcome::Refuted
+            && !matches!(
+                probe.confirmation.outcome,
+                Outcome::Confirmed { .. } | Outcome::Refuted
+            )
+        {
+            probe.confirmation = checked;
+        }
+        probe.property = Some(outcome);
+        Ok(probe)
+    }
+
     /// Asks for a test, runs it, and sends build errors back up to `max_repairs` times.
     /// `build` is what else the build depends on (a crate's manifest and lock file).
     async fn attempts<F>(
@@ -244,9 +287,18 @@ impl Confirmer<'_> {
                 attempts,
                 reused,
                 usage,
+                property: None,
             });
         }
     }
+}
+
+/// A crate's manifest and lock file: they decide the dependencies a test builds with.
+fn manifest_of(crate_dir: &std::path::Path) -> String {
+    ["Cargo.toml", "Cargo.lock"]
+        .iter()
+        .map(|f| std::fs::read_to_string(crate_dir.join(f)).unwrap_or_default())
+        .collect()
 }
 
 /// A reply's code without Markdown fences around it.

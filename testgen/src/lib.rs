@@ -1,10 +1,12 @@
 //! Tests that trigger each reported violation, built and run in a sandbox to confirm it.
-//! Built so far: the sandbox (`sandbox`), the C harness runner with its classification
-//! (`c`), Rust probe tests in a scratch copy of the crate (`rust`), and model-written
-//! tests with a repair loop (`generate`).
+//! The parts: the sandbox (`sandbox`), the C harness runner with its classification
+//! (`c`), Rust tests in a scratch copy of the crate (`rust`), model-written tests with a
+//! repair loop (`generate`), and proptest properties written from a spec alone
+//! (`property`).
 
 pub mod c;
 pub mod generate;
+pub mod property;
 pub mod rust;
 pub mod sandbox;
 

@@ -1,6 +1,8 @@
-//! Rust confirmation: a `#[cfg(test)]` probe module appended to the function's own file
-//! in a scratch copy of its crate (so private items are reachable), run with
-//! `cargo test --offline` in the sandbox, and classified.
+//! Rust confirmation: a `#[cfg(test)]` module appended to the function's own file in a
+//! scratch copy of its crate (so private items are reachable), run with
+//! `cargo test --offline` in the sandbox, and classified. The module is the model's
+//! probe test, or a proptest property written from the spec (`property`); for the
+//! latter the scratch copy gets proptest as a dev-dependency.
 
 use crate::c::{Confirmation, Outcome};
 use crate::sandbox::{RunOutput, SRC_DIR, Sandbox, SandboxError, WORK_DIR};
@@ -55,22 +57,86 @@ fn copy_crate(from: &Path, to: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Builds the crate with the probe and runs the probe in the sandbox.
+/// A manifest with proptest added to its dev-dependencies, or `None` when the crate
+/// depends on proptest already.
+pub fn with_proptest(manifest: &str) -> Option<String> {
+    let mut section = String::new();
+    for line in manifest.lines() {
+        let t = line.trim();
+        if t.starts_with('[') {
+            section = t.to_string();
+        } else if (section == "[dependencies]" || section == "[dev-dependencies]")
+            && t.split(['=', '.', ' ']).next() == Some("proptest")
+        {
+            return None;
+        }
+    }
+    let dependency = crate::property::PROPTEST_DEPENDENCY;
+    let mut out = String::with_capacity(manifest.len() + dependency.len() + 24);
+    let mut added = false;
+    for line in manifest.lines() {
+        out.push_str(line);
+        out.push('\n');
+        if !added && line.trim() == "[dev-dependencies]" {
+            out.push_str(dependency);
+            out.push('\n');
+            added = true;
+        }
+    }
+    if !added {
+        out.push_str("\n[dev-dependencies]\n");
+        out.push_str(dependency);
+        out.push('\n');
+    }
+    Some(out)
+}
+
+/// Builds the crate with the model's probe test and runs it in the sandbox.
 pub fn confirm_rust(
     sandbox: &Sandbox,
     crate_dir: &Path,
     file: &str,
     body: &str,
 ) -> Result<Confirmation, SandboxError> {
+    run_module(sandbox, crate_dir, file, &probe_module(body), PROBE, false)
+}
+
+/// Builds the crate with a property module (see [`crate::property`]) and runs it.
+pub fn confirm_property(
+    sandbox: &Sandbox,
+    crate_dir: &Path,
+    file: &str,
+    module: &str,
+) -> Result<Confirmation, SandboxError> {
+    use crate::property::PROPERTY;
+    run_module(sandbox, crate_dir, file, module, PROPERTY, true)
+}
+
+/// Appends `module` (holding the test `test::test`) to `file` in a scratch copy of the
+/// crate, with proptest among its dev-dependencies if `proptest`, and runs that test.
+fn run_module(
+    sandbox: &Sandbox,
+    crate_dir: &Path,
+    file: &str,
+    module: &str,
+    test: &str,
+    proptest: bool,
+) -> Result<Confirmation, SandboxError> {
     let io = |e| SandboxError::Spawn("a scratch copy of the crate".into(), e);
     let scratch = tempfile::tempdir().map_err(io)?;
     let copy = scratch.path().join("crate");
     copy_crate(crate_dir, &copy).map_err(io)?;
-    let module = probe_module(body);
     let target = copy.join(file);
     let mut text = std::fs::read_to_string(&target).map_err(io)?;
-    text.push_str(&module);
+    text.push_str(module);
     std::fs::write(&target, &text).map_err(io)?;
+    if proptest {
+        let manifest = copy.join("Cargo.toml");
+        let text = std::fs::read_to_string(&manifest).map_err(io)?;
+        if let Some(text) = with_proptest(&text) {
+            std::fs::write(&manifest, text).map_err(io)?;
+        }
+    }
     let binds = vec![(copy.clone(), "crate".to_string())];
     let home = std::env::var("HOME").unwrap_or_else(|_| "/root".into());
     let cargo_home = std::env::var("CARGO_HOME").unwrap_or_else(|_| format!("{home}/.cargo"));
@@ -79,7 +145,7 @@ pub fn confirm_rust(
     let script = format!(
         "export CARGO_HOME={} RUSTUP_HOME={} PATH={}/bin:\"$PATH\" CARGO_TERM_COLOR=never RUST_BACKTRACE=0\n\
 cp -r {SRC_DIR}/crate {WORK_DIR}/crate && cd {WORK_DIR}/crate || exit 96\n\
-CARGO_TARGET_DIR={WORK_DIR}/target exec cargo test --offline --quiet --lib {PROBE}::{PROBE} -- --nocapture",
+CARGO_TARGET_DIR={WORK_DIR}/target exec cargo test --offline --quiet --lib {test}::{test} -- --nocapture",
         quote(&cargo_home),
         quote(&rustup_home),
         quote(&cargo_home),
@@ -87,7 +153,7 @@ CARGO_TARGET_DIR={WORK_DIR}/target exec cargo test --offline --quiet --lib {PROB
     let run = sandbox.run(&binds, &script)?;
     Ok(Confirmation {
         outcome: classify_rust(&run),
-        source: module,
+        source: module.to_string(),
         command: sandbox.command_line(&binds, &script),
         output: format!("{}{}", run.stdout, run.stderr),
     })
@@ -110,6 +176,19 @@ pub fn classify_rust(run: &RunOutput) -> Outcome {
             .collect();
         return Outcome::Inconclusive {
             why: format!("the probe did not build: {}", first.join(" | ")),
+        };
+    }
+    if all.contains("proptest") && all.contains("offline") && !all.contains("test result") {
+        return Outcome::Inconclusive {
+            why: "proptest is not in cargo's local cache, and the sandbox has no network (`cargo fetch` once in a crate that uses proptest 1 puts it there)".into(),
+        };
+    }
+    if let Some(l) = all.lines().find(|l| l.contains("vouch-inconclusive: ")) {
+        return Outcome::Inconclusive {
+            why: format!(
+                "the property found too few cases that meet the preconditions ({})",
+                l.split("vouch-inconclusive: ").nth(1).unwrap_or(l).trim()
+            ),
         };
     }
     if all.contains("test result: ok. 1 passed") {

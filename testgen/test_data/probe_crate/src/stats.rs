@@ -22,3 +22,17 @@ mod tests {
         assert_eq!(largest(&[3, 9, 4]), 9);
     }
 }
+
+/// `x` rounded up to a multiple of `step`.
+pub(crate) fn round_up(x: u32, step: u32) -> u32 {
+    (x / step + 1) * step
+}
+
+/// The larger of `a` and `b`.
+pub(crate) fn larger(a: i64, b: i64) -> i64 {
+    if a >= b {
+        a
+    } else {
+        b
+    }
+}
