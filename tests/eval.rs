@@ -207,3 +207,84 @@ async fn the_local_model_runs_an_eval_end_to_end() {
     );
     assert_eq!(without["corpora"][0]["bugs"], 1);
 }
+
+/// The manifests' triggers by function, from `corpora/<name>/bugs.toml`.
+fn triggers(corpora: &[&str]) -> std::collections::HashMap<String, String> {
+    let mut out = std::collections::HashMap::new();
+    for c in corpora {
+        let text = std::fs::read_to_string(repo().join("corpora").join(c).join("bugs.toml"))
+            .expect("bugs.toml");
+        let m: toml::Value = toml::from_str(&text).expect("manifest");
+        for b in m["bug"].as_array().expect("bugs") {
+            out.insert(
+                b["function"].as_str().expect("function").to_string(),
+                b["trigger"].as_str().expect("trigger").to_string(),
+            );
+        }
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn confirm_truth_scores_the_tests_against_the_ground_truth() {
+    // A stand-in that answers a bug's test request with the manifest's own trigger and a
+    // look-alike's with a test that passes: every bug is confirmed, every look-alike
+    // refuted, through the real sandbox, gcc and cargo.
+    let corpora = ["c-ringbuf", "rust-lru"];
+    let known = triggers(&corpora);
+    let server = TestServer::start().await;
+    server.respond_with(move |body: &Value| {
+        let d = stand_in::data(body);
+        let function = d["function"].as_str().unwrap_or("");
+        let code = match (stand_in::kind(body), known.get(function)) {
+            ("harness", Some(t)) => {
+                format!("#include <assert.h>\nint main(void)\n{{\n{t}\n    return 0;\n}}")
+            }
+            ("probe", Some(t)) => t.clone(),
+            _ => return stand_in::scripted(body),
+        };
+        serde_json::json!({ "code": code }).to_string()
+    });
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let store = tmp.path().join("vouch.db");
+    let args = [
+        "eval",
+        "corpora/c-ringbuf",
+        "corpora/rust-lru",
+        "--confirm-truth",
+        "--json",
+        "-q",
+        "--model",
+        "test-model",
+        "--base-url",
+        server.url.as_str(),
+        "--max-repairs",
+        "0",
+        "--test-timeout",
+        "240",
+        "--store",
+        store.to_str().expect("utf-8"),
+    ];
+    let run = vouch_in(&repo(), &args, &[]).await;
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let v: Value = serde_json::from_slice(&run.stdout).expect("JSON");
+    assert_eq!(v["mode"], "confirm-truth");
+    for c in corpora {
+        let s = &v["corpora"][c];
+        assert_eq!(
+            s["missing"], 0,
+            "{c}: every manifest function is in the tree"
+        );
+        assert_eq!(s["bugs_confirmed"], s["bugs"], "{c}: {s:#}");
+        assert_eq!(s["lookalikes_refuted"], s["lookalikes"], "{c}: {s:#}");
+        assert_eq!(s["lookalikes_confirmed"], 0);
+    }
+    let total = &v["total"];
+    assert_eq!(total["bugs"], 15);
+    assert!(total["lookalikes"].as_u64().expect("lookalikes") >= 10);
+}

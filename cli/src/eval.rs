@@ -33,33 +33,40 @@ pub struct EvalArgs {
     /// Write each corpus's report directory under DIR/<corpus>
     #[arg(long, value_name = "DIR")]
     reports: Option<PathBuf>,
+    /// Score the confirming stage alone: each planted bug (its description as the
+    /// clause broken) and each correct look-alike (its doc comment) goes to testgen;
+    /// reports the share of bugs confirmed and of look-alikes refuted
+    #[arg(long)]
+    confirm_truth: bool,
     #[command(flatten)]
     pipeline: crate::audit::PipelineFlags,
 }
 
 /// The parts of a manifest the score needs.
 #[derive(Debug, Deserialize)]
-struct Manifest {
-    program: String,
+pub(crate) struct Manifest {
+    pub program: String,
     #[serde(default)]
-    bug: Vec<Bug>,
+    pub bug: Vec<Bug>,
     #[serde(default)]
-    correct: Vec<Correct>,
+    pub correct: Vec<Correct>,
 }
 
 #[derive(Debug, Deserialize)]
-struct Bug {
-    id: String,
-    function: String,
-    file: String,
-    lines: [u32; 2],
-    kind: String,
+pub(crate) struct Bug {
+    pub id: String,
+    pub function: String,
+    pub file: String,
+    pub lines: [u32; 2],
+    pub kind: String,
+    #[serde(default)]
+    pub description: String,
 }
 
 #[derive(Debug, Deserialize)]
-struct Correct {
-    function: String,
-    file: String,
+pub(crate) struct Correct {
+    pub function: String,
+    pub file: String,
 }
 
 /// Scores of one corpus, or of all.
@@ -240,6 +247,9 @@ pub fn run(args: EvalArgs) -> Result<ExitCode> {
         None => None,
     };
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    if args.confirm_truth {
+        return confirm_truth(&args, &runtime);
+    }
     let mut eval = Eval {
         version: EVAL_VERSION,
         model: String::new(),
@@ -254,13 +264,7 @@ pub fn run(args: EvalArgs) -> Result<ExitCode> {
             eprintln!("vouch eval: auditing {}", dir.display());
         }
         let started = Instant::now();
-        let files = FileArgs {
-            path: dir.clone(),
-            lang: None,
-            exclude: Vec::new(),
-            max_file_size: None,
-            config: None,
-        };
+        let files = corpus_files(dir);
         let (prepared, cache) = args.pipeline.prepare(&files)?;
         let timings = vec![("parse and call graph", started.elapsed().as_secs_f64())];
         let mut report = runtime.block_on(audit_tree(
@@ -293,7 +297,79 @@ pub fn run(args: EvalArgs) -> Result<ExitCode> {
         eval.total.add(&scored.score);
         eval.corpora.push(scored);
     }
-    let text = serde_json::to_string_pretty(&eval).context("cannot serialize the scores")? + "\n";
+    write_scores(&args, &eval, || table(&eval, previous.as_ref()))?;
+    if eval.corpora.is_empty() {
+        bail!("no corpus was scored");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The corpus's files, as `vouch eval` audits them.
+fn corpus_files(dir: &Path) -> FileArgs {
+    FileArgs {
+        path: dir.to_path_buf(),
+        lang: None,
+        exclude: Vec::new(),
+        max_file_size: None,
+        config: None,
+    }
+}
+
+/// The confirming stage's score on ground truth (see `truth.rs`).
+#[derive(Debug, Serialize, Deserialize)]
+struct TruthEval {
+    version: u32,
+    mode: String,
+    model: String,
+    corpora: BTreeMap<String, crate::truth::TruthScore>,
+    total: crate::truth::TruthScore,
+}
+
+fn confirm_truth(args: &EvalArgs, runtime: &tokio::runtime::Runtime) -> Result<ExitCode> {
+    let mut eval = TruthEval {
+        version: EVAL_VERSION,
+        mode: "confirm-truth".into(),
+        model: String::new(),
+        corpora: BTreeMap::new(),
+        total: crate::truth::TruthScore::default(),
+    };
+    for dir in &args.corpora {
+        let manifest = read_manifest(dir)?;
+        if !args.pipeline.quiet {
+            eprintln!(
+                "vouch eval: confirming the ground truth of {}",
+                dir.display()
+            );
+        }
+        let (prepared, cache) = args.pipeline.prepare(&corpus_files(dir))?;
+        let (score, model) = runtime.block_on(crate::truth::confirm_truth(
+            &prepared,
+            cache,
+            &manifest,
+            &args.pipeline,
+        ))?;
+        eval.model = model;
+        eval.total.add(&score);
+        eval.corpora.insert(manifest.program.clone(), score);
+    }
+    write_scores(args, &eval, || {
+        let mut t = crate::truth::TruthScore::header();
+        for (name, s) in &eval.corpora {
+            t.push_str(&s.row(name));
+        }
+        t.push_str(&eval.total.row("total"));
+        t
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The scores as JSON to `-o FILE` if asked, and as JSON or `table` to stdout.
+fn write_scores<T: Serialize>(
+    args: &EvalArgs,
+    scores: &T,
+    table: impl FnOnce() -> String,
+) -> Result<()> {
+    let text = serde_json::to_string_pretty(scores).context("cannot serialize the scores")? + "\n";
     if let Some(path) = &args.output {
         let mut out = crate::Output::create(Some(path))?;
         out.write_all(text.as_bytes())?;
@@ -303,13 +379,9 @@ pub fn run(args: EvalArgs) -> Result<ExitCode> {
     if args.json {
         out.write_all(text.as_bytes())?;
     } else {
-        out.write_all(table(&eval, previous.as_ref()).as_bytes())?;
+        out.write_all(table().as_bytes())?;
     }
-    out.finish()?;
-    if eval.corpora.is_empty() {
-        bail!("no corpus was scored");
-    }
-    Ok(ExitCode::SUCCESS)
+    out.finish()
 }
 
 fn table(eval: &Eval, previous: Option<&Eval>) -> String {

@@ -12,6 +12,7 @@ mod eval;
 mod graph;
 mod model;
 mod specs;
+mod truth;
 mod view;
 
 use anyhow::{Context, Result, bail};

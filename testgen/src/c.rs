@@ -252,6 +252,16 @@ pub fn classify(run: &RunOutput) -> Outcome {
             ),
         };
     }
+    // The harness's own `assert` (glibc: "prog: file:line: fn: Assertion `e' failed.").
+    if let Some(l) = err
+        .lines()
+        .find(|l| l.contains("Assertion `") && l.trim_end().ends_with("failed."))
+    {
+        let what = l.find("Assertion `").map_or(l, |i| &l[i..]);
+        return Outcome::Confirmed {
+            why: format!("an assertion of the harness failed ({})", what.trim()),
+        };
+    }
     for marker in [
         "ERROR: AddressSanitizer",
         "ERROR: LeakSanitizer",

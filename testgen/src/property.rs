@@ -490,16 +490,32 @@ mod tests {
     #[test]
     fn what_a_property_cannot_state_is_refused_with_the_reason() {
         let mut t = target(&[("xs", "&[u8]")], Some("u8"), &[], "result == 0");
-        assert!(property_module(&t).expect_err("refused").contains("not simple"));
+        assert!(
+            property_module(&t)
+                .expect_err("refused")
+                .contains("not simple")
+        );
         t = target(&[("a", "u8")], Some("u8"), &[], "result == a");
         t.preconditions.push(None);
-        assert!(property_module(&t).expect_err("refused").contains("no formal"));
+        assert!(
+            property_module(&t)
+                .expect_err("refused")
+                .contains("no formal")
+        );
         t = target(&[("a", "u8")], Some("u8"), &["a > 300"], "result == a");
-        assert!(property_module(&t).expect_err("refused").contains("no value"));
+        assert!(
+            property_module(&t)
+                .expect_err("refused")
+                .contains("no value")
+        );
         t = target(&[("self", "&self")], Some("u8"), &[], "result == 0");
         assert!(property_module(&t).is_err());
         t = target(&[("a", "u8")], Some("Option<u8>"), &[], "result == a");
-        assert!(property_module(&t).expect_err("refused").contains("not simple"));
+        assert!(
+            property_module(&t)
+                .expect_err("refused")
+                .contains("not simple")
+        );
         t = target(&[("a", "u8")], Some("u8"), &[], "len(a) == 1");
         assert!(property_module(&t).is_err());
     }

@@ -148,6 +148,23 @@ fn a_correct_function_is_refuted_and_a_failed_clause_confirmed() {
         Outcome::Confirmed { why } => assert!(why.contains("returns 4 for [1, 2]"), "{why}"),
         other => panic!("{other:?}\n{}", fails.output),
     }
+    // A plain `assert` of the harness, as models often write, confirms as well.
+    let asserted = confirm(
+        &sb,
+        &p,
+        "src/buf.c",
+        "#include <assert.h>\nint main(void)\n{\n    int xs[2] = {1, 2};\n    assert(buf_sum(xs, 2) == 4);\n    return 0;\n}",
+    )
+    .expect("run");
+    match &asserted.outcome {
+        Outcome::Confirmed { why } => {
+            assert!(
+                why.contains("Assertion `buf_sum(xs, 2) == 4' failed."),
+                "{why}"
+            )
+        }
+        other => panic!("{other:?}\n{}", asserted.output),
+    }
     let broken = confirm(
         &sb,
         &p,
