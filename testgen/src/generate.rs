@@ -17,6 +17,9 @@ const PROBE_RUST: &str = include_str!("../prompts/probe-rust.txt");
 pub const STAGE: &str = "testgen";
 /// How many times a harness that does not build goes back to the model, by default.
 pub const MAX_REPAIRS: usize = 3;
+/// The version of a kept test result: bump it when the build, the run or the
+/// classification of a test changes, so results kept by an older vouch are not reused.
+const RESULT_FORMAT: &str = "vouch-testgen-result/2";
 /// The longest harness kept from a reply, in bytes.
 const MAX_CODE: usize = 12_000;
 
@@ -144,7 +147,7 @@ impl Confirmer<'_> {
         let limits = &self.sandbox.limits;
         let mut h = blake3::Hasher::new();
         for part in [
-            "vouch-testgen-result/1",
+            RESULT_FORMAT,
             env!("CARGO_PKG_VERSION"),
             crate::c::CFLAGS,
             name,
