@@ -126,6 +126,54 @@ pub fn harness_source(unit: &str, body: &str) -> String {
     )
 }
 
+/// The harness without its own definitions and prototypes of `names` (functions of the
+/// translation unit it includes). Models often copy the function under test into the
+/// harness, or declare it again from memory, and the harness then does not build
+/// ("redefinition of", "conflicting types for"); the unit's own definition is the one
+/// to test.
+pub fn without_redefinitions(body: &str, names: &[&str]) -> String {
+    let program = vouch_frontend::parse_source("harness.c", body);
+    let mut cuts: Vec<(usize, usize)> = program
+        .functions
+        .iter()
+        .filter(|f| f.body.is_some() && f.name != "main" && names.contains(&f.name.as_str()))
+        .map(|f| (f.span.start_byte as usize, f.span.end_byte as usize))
+        .collect();
+    // Prototypes: a top-level line `... name(...);`.
+    let mut at = 0;
+    for line in body.split_inclusive('\n') {
+        let t = line.trim_end();
+        let top = !line.starts_with([' ', '\t', '#']);
+        if top
+            && t.ends_with(");")
+            && !t.contains('=')
+            && names.iter().any(|n| {
+                t.match_indices(n).any(|(i, _)| {
+                    let before = t[..i].chars().next_back();
+                    let after = t[i + n.len()..].trim_start();
+                    !before.is_some_and(|c| c.is_alphanumeric() || c == '_')
+                        && after.starts_with('(')
+                })
+            })
+        {
+            cuts.push((at, at + line.len()));
+        }
+        at += line.len();
+    }
+    cuts.sort_unstable();
+    let mut out = String::with_capacity(body.len());
+    let mut from = 0;
+    for (start, end) in cuts {
+        if start < from || end > body.len() {
+            continue;
+        }
+        out.push_str(&body[from..start]);
+        from = end;
+    }
+    out.push_str(&body[from..]);
+    out
+}
+
 /// What a run showed.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]

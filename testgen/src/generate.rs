@@ -19,7 +19,7 @@ pub const STAGE: &str = "testgen";
 pub const MAX_REPAIRS: usize = 3;
 /// The version of a kept test result: bump it when the build, the run or the
 /// classification of a test changes, so results kept by an older vouch are not reused.
-const RESULT_FORMAT: &str = "vouch-testgen-result/2";
+const RESULT_FORMAT: &str = "vouch-testgen-result/3";
 /// The longest harness kept from a reply, in bytes.
 const MAX_CODE: usize = 12_000;
 
@@ -117,8 +117,9 @@ impl Confirmer<'_> {
     /// A C harness for `v`, built with its translation unit.
     pub async fn confirm_c(&self, v: &Violation) -> Result<TestRun, TestgenError> {
         let (sandbox, project) = (self.sandbox.clone(), self.project.clone());
-        let file = v.file.clone();
+        let (file, name) = (v.file.clone(), v.function.clone());
         self.attempts(v, "harness-c", HARNESS_C, Lang::C, "", move |body| {
+            let body = crate::c::without_redefinitions(&body, &[name.as_str()]);
             confirm(&sandbox, &project, &file, &body)
         })
         .await
@@ -304,17 +305,17 @@ fn manifest_of(crate_dir: &std::path::Path) -> String {
         .collect()
 }
 
-/// A reply's code without Markdown fences around it.
+/// A reply's code without Markdown around it: the first fenced block when there is one
+/// (small models wrap the code in prose and fences inside the JSON string).
 fn strip_fences(code: &str) -> String {
     let t = code.trim();
-    let Some(rest) = t.strip_prefix("```") else {
+    let Some(open) = t.find("```") else {
         return t.to_string();
     };
+    let rest = &t[open + 3..];
     let rest = rest.split_once('\n').map_or("", |(_, r)| r);
-    rest.trim_end()
-        .trim_end_matches("```")
-        .trim_end()
-        .to_string()
+    let inner = rest.find("```").map_or(rest, |close| &rest[..close]);
+    inner.trim_end().to_string()
 }
 
 /// The compiler's and linker's output, without vouch's markers, bounded, and with
@@ -367,6 +368,10 @@ mod tests {
         assert_eq!(
             strip_fences("int main(void) { return 0; }"),
             "int main(void) { return 0; }"
+        );
+        assert_eq!(
+            strip_fences("Here is the test:\n```rust\nlet x = 1;\nassert_eq!(x, 1);\n```\nIt checks x."),
+            "let x = 1;\nassert_eq!(x, 1);"
         );
     }
 }
