@@ -138,6 +138,8 @@ pub fn without_redefinitions(body: &str, names: &[&str]) -> String {
         .iter()
         .filter(|f| f.body.is_some() && f.name != "main" && names.contains(&f.name.as_str()))
         .map(|f| (f.span.start_byte as usize, f.span.end_byte as usize))
+        // Broken code can make a definition seem to run on over `main`: keep those.
+        .filter(|&(start, end)| body.get(start..end).is_some_and(|t| !defines_main(t)))
         .collect();
     // Prototypes: a top-level line `... name(...);`.
     let mut at = 0;
@@ -171,6 +173,9 @@ pub fn without_redefinitions(body: &str, names: &[&str]) -> String {
         from = end;
     }
     out.push_str(&body[from..]);
+    if defines_main(body) && !defines_main(&out) {
+        return body.to_string();
+    }
     out
 }
 

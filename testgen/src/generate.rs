@@ -19,7 +19,7 @@ pub const STAGE: &str = "testgen";
 pub const MAX_REPAIRS: usize = 3;
 /// The version of a kept test result: bump it when the build, the run or the
 /// classification of a test changes, so results kept by an older vouch are not reused.
-const RESULT_FORMAT: &str = "vouch-testgen-result/3";
+const RESULT_FORMAT: &str = "vouch-testgen-result/4";
 /// The longest harness kept from a reply, in bytes.
 const MAX_CODE: usize = 12_000;
 
@@ -370,7 +370,9 @@ mod tests {
             "int main(void) { return 0; }"
         );
         assert_eq!(
-            strip_fences("Here is the test:\n```rust\nlet x = 1;\nassert_eq!(x, 1);\n```\nIt checks x."),
+            strip_fences(
+                "Here is the test:\n```rust\nlet x = 1;\nassert_eq!(x, 1);\n```\nIt checks x."
+            ),
             "let x = 1;\nassert_eq!(x, 1);"
         );
     }

@@ -274,12 +274,23 @@ fn a_harness_that_redefines_the_function_under_test_uses_the_units_own() {
     let body = "#include <assert.h>\nint buf_sum(const int *xs, size_t n);\nint buf_sum(const int *xs, size_t n)\n{\n    return 6;\n}\n\nstatic int helper(void) { return buf_sum(0, 0); }\n\nint main(void)\n{\n    int xs[2] = {1, 2};\n    VOUCH_CHECK(buf_sum(xs, 2) == 4, \"returns 4 for [1, 2]\");\n    return helper();\n}\n";
     let clean = without_redefinitions(body, &["buf_sum"]);
     assert!(!clean.contains("return 6;"), "{clean}");
-    assert!(!clean.contains("int buf_sum(const int *xs, size_t n);"), "{clean}");
+    assert!(
+        !clean.contains("int buf_sum(const int *xs, size_t n);"),
+        "{clean}"
+    );
     assert!(clean.contains("static int helper(void)"), "{clean}");
     assert!(clean.contains("VOUCH_CHECK(buf_sum(xs, 2) == 4"), "{clean}");
+    // A copy whose braces do not close seems to run on over `main`: nothing is cut.
+    let broken = "int buf_sum(const int *xs, size_t n)\n{\n    return 6;\n\nint main(void)\n{\n    return 0;\n}\n";
+    assert_eq!(without_redefinitions(broken, &["buf_sum"]), broken);
     let t = tree();
-    let c = confirm(&sandbox(Duration::from_secs(60)), &project(t.path()), "src/buf.c", &clean)
-        .expect("run");
+    let c = confirm(
+        &sandbox(Duration::from_secs(60)),
+        &project(t.path()),
+        "src/buf.c",
+        &clean,
+    )
+    .expect("run");
     match &c.outcome {
         Outcome::Confirmed { why } => assert!(why.contains("returns 4 for [1, 2]"), "{why}"),
         other => panic!("{other:?}\n{}", c.output),
