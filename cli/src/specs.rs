@@ -181,7 +181,7 @@ pub(crate) async fn connect(
     quiet: bool,
 ) -> Result<vouch_llm::Connected> {
     let replay = llm.cache == CacheMode::Replay;
-    if llm.provider == Provider::Local && !quiet {
+    if llm.provider == Provider::Local && !replay && !quiet {
         eprintln!(
             "starting llama-server with the {} model",
             llm.local_model.name()
