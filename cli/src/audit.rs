@@ -7,7 +7,7 @@ use crate::confirm::{ConfirmFlags, confirm_findings};
 use crate::specs::{ModelFlags, Prepared, connect, prepare, specify};
 use crate::{EXIT_PARTIAL, FileArgs, Output};
 use anyhow::{Context, Result};
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -18,8 +18,8 @@ use vouch_hoare::{CheckResult, Verdict};
 use vouch_llm::Cache;
 use vouch_reports as reports;
 use vouch_reports::{Finding, Kind, Report, Status};
+use vouch_specgen::Spec;
 use vouch_specgen::spec::Section;
-use vouch_specgen::{FunctionSpec, Spec};
 
 /// Exit code when findings at or above `--fail-on` remain.
 const EXIT_FINDINGS: u8 = 1;
@@ -190,14 +190,14 @@ pub(crate) async fn audit_tree(
     };
     let results = check_all(prepared, &client, &specs, chosen, checking, quiet).await;
     timings.push(("hoare", t.elapsed().as_secs_f64()));
+    let by_id = crate::check::specs_by_id(&specs);
     let mut report = build(
         &prepared.program,
-        &specs,
+        &by_id,
         results,
         reports::RunInfo::default(),
     );
     let t = Instant::now();
-    let by_id = crate::check::specs_by_id(&specs);
     confirm_findings(prepared, &client, &by_id, &mut report, confirming, quiet).await;
     timings.push(("testgen", t.elapsed().as_secs_f64()));
     let usage = client.usage();
@@ -255,14 +255,13 @@ pub(crate) fn run_info(
 }
 
 /// The report of a run: a finding per violated function, an unknown per undecided one,
-/// inline suppressions applied.
+/// inline suppressions applied. `by_id` are the specs by function id.
 pub(crate) fn build(
     program: &Program,
-    specs: &BTreeMap<FnIdx, FunctionSpec>,
+    by_id: &HashMap<String, Spec>,
     results: Vec<CheckResult>,
     run: reports::RunInfo,
 ) -> Report {
-    let by_id = crate::check::specs_by_id(specs);
     let mut report = Report {
         schema_version: reports::SCHEMA_VERSION,
         run,

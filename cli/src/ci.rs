@@ -7,7 +7,7 @@ use crate::audit::{audit_tree, build, exit_code, root_and_report_dir, run_info, 
 use crate::{FileArgs, Output};
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -273,7 +273,7 @@ pub fn run(args: CiArgs) -> Result<ExitCode> {
             &vouch_llm::UsageReport::default(),
             &timings,
         );
-        build(&prepared.program, &BTreeMap::new(), Vec::new(), run)
+        build(&prepared.program, &HashMap::new(), Vec::new(), run)
     } else {
         let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
         runtime.block_on(audit_tree(

@@ -10,7 +10,7 @@ use crate::eval::Manifest;
 use crate::specs::{Prepared, connect};
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::Arc;
 use vouch_frontend::{FnIdx, Function};
 use vouch_hoare::{CheckResult, DecidedBy, Verdict};
@@ -189,7 +189,7 @@ pub(crate) async fn confirm_truth(
     let client = Arc::new(connected.client);
     let mut report = build(
         program,
-        &BTreeMap::new(),
+        &HashMap::new(),
         results,
         vouch_reports::RunInfo::default(),
     );

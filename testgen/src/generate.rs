@@ -6,6 +6,7 @@ use crate::c::{CProject, Confirmation, Outcome, confirm};
 use crate::sandbox::{Sandbox, SandboxError};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
 use vouch_frontend::Lang;
 use vouch_llm::{Client, Usage};
 use vouch_specgen::prompt::{self, Vars};
@@ -127,17 +128,38 @@ impl Confirmer<'_> {
 
     /// A Rust probe test for `v`, in a scratch copy of its crate.
     pub async fn confirm_rust(&self, v: &Violation) -> Result<TestRun, TestgenError> {
+        let (crate_dir, file, manifest) = self.crate_of(v)?;
+        self.probe(v, crate_dir, file, &manifest).await
+    }
+
+    /// The crate holding `v`'s file, the file's path in it, and the crate's manifest
+    /// and lock file (they decide the dependencies a test builds with).
+    fn crate_of(&self, v: &Violation) -> Result<(PathBuf, String, String), TestgenError> {
         let Some((crate_dir, file)) = crate::rust::crate_of(&self.project.root, &v.file) else {
             return Err(TestgenError::NoCrate(v.file.clone()));
         };
+        let manifest = ["Cargo.toml", "Cargo.lock"]
+            .iter()
+            .map(|f| std::fs::read_to_string(crate_dir.join(f)).unwrap_or_default())
+            .collect();
+        Ok((crate_dir, file, manifest))
+    }
+
+    /// The model's probe test for `v`, in a scratch copy of `crate_dir`.
+    async fn probe(
+        &self,
+        v: &Violation,
+        crate_dir: PathBuf,
+        file: String,
+        manifest: &str,
+    ) -> Result<TestRun, TestgenError> {
         let sandbox = self.sandbox.clone();
-        let manifest = manifest_of(&crate_dir);
         self.attempts(
             v,
             "probe-rust",
             PROBE_RUST,
             Lang::Rust,
-            &manifest,
+            manifest,
             move |body| crate::rust::confirm_rust(&sandbox, &crate_dir, &file, &body),
         )
         .await
@@ -211,14 +233,12 @@ impl Confirmer<'_> {
         let Some(module) = property else {
             return self.confirm_rust(v).await;
         };
-        let Some((crate_dir, file)) = crate::rust::crate_of(&self.project.root, &v.file) else {
-            return Err(TestgenError::NoCrate(v.file.clone()));
-        };
-        let key = self.result_key(v, "property", &manifest_of(&crate_dir), &module);
-        let sandbox = self.sandbox.clone();
+        let (crate_dir, file, manifest) = self.crate_of(v)?;
+        let key = self.result_key(v, "property", &manifest, &module);
+        let (sandbox, dir, path) = (self.sandbox.clone(), crate_dir.clone(), file.clone());
         let (checked, kept) = self
             .run_once(key, module, move |m| {
-                crate::rust::confirm_property(&sandbox, &crate_dir, &file, &m)
+                crate::rust::confirm_property(&sandbox, &dir, &path, &m)
             })
             .await?;
         let outcome = checked.outcome.clone();
@@ -231,7 +251,7 @@ impl Confirmer<'_> {
                 property: Some(outcome),
             });
         }
-        let mut probe = self.confirm_rust(v).await?;
+        let mut probe = self.probe(v, crate_dir, file, &manifest).await?;
         if outcome == Outcome::Refuted
             && !matches!(
                 probe.confirmation.outcome,
@@ -295,14 +315,6 @@ impl Confirmer<'_> {
             });
         }
     }
-}
-
-/// A crate's manifest and lock file: they decide the dependencies a test builds with.
-fn manifest_of(crate_dir: &std::path::Path) -> String {
-    ["Cargo.toml", "Cargo.lock"]
-        .iter()
-        .map(|f| std::fs::read_to_string(crate_dir.join(f)).unwrap_or_default())
-        .collect()
 }
 
 /// A reply's code without Markdown around it: the first fenced block when there is one

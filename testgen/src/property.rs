@@ -158,7 +158,8 @@ pub fn property_module(t: &Target) -> Result<String, String> {
     };
     let result_arg = if result.is_some() { ", result" } else { "" };
     let comma = if names.is_empty() { "" } else { ", " };
-    let clause = rust_string(&t.clause);
+    // A Rust string literal of the clause.
+    let clause = format!("{:?}", t.clause);
     Ok(format!(
         r#"
 
@@ -241,11 +242,6 @@ fn is_ident(s: &str) -> bool {
         .next()
         .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-}
-
-/// A Rust string literal of `s`.
-fn rust_string(s: &str) -> String {
-    format!("{s:?}")
 }
 
 #[derive(Clone, Debug)]
