@@ -154,6 +154,11 @@ struct CallCheck {
     #[serde(default)]
     #[schemars(length(max = 400))]
     because: String,
+    /// What holds just before the call; Z3 decides the callee's formal
+    /// preconditions from its formal fragments.
+    #[serde(default)]
+    #[schemars(length(max = 8))]
+    state: Vec<Clause>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
@@ -314,11 +319,8 @@ impl Checker<'_> {
                     };
                 }
             };
-            for c in reply.calls.iter().filter(|c| !c.holds) {
-                run.notes.push(format!(
-                    "line {}: the model says a precondition of `{}` does not hold: {}",
-                    c.line, c.callee, c.because
-                ));
+            for c in &reply.calls {
+                self.decide_call(f, *b, &env, &pre, c, callee_specs, run);
             }
             exits.extend(reply.exits);
             state = reply.postcondition;
@@ -376,6 +378,235 @@ impl Checker<'_> {
             }));
         }
         out
+    }
+
+    /// A call's preconditions: Z3 decides each formal precondition of the callee, its
+    /// parameters replaced by the call's arguments, from the caller's formal
+    /// preconditions and the formal state the model gives just before the call. Z3's
+    /// answer wins over the model's; what is left open keeps the model's word.
+    #[allow(clippy::too_many_arguments)]
+    fn decide_call(
+        &self,
+        f: FnIdx,
+        b: Block,
+        env: &Env,
+        pre: &[Expr],
+        c: &CallCheck,
+        specs: &HashMap<String, Spec>,
+        run: &mut Run,
+    ) {
+        let model_says = |extra: &str| {
+            format!(
+                "line {}: the model says a precondition of `{}` does not hold: {}{extra}",
+                c.line, c.callee, c.because
+            )
+        };
+        let goals = match self.call_goals(f, b, env, c, specs) {
+            Some(g) if self.options.use_solver && !g.formal.is_empty() => g,
+            _ => {
+                if !c.holds {
+                    run.notes.push(model_says(""));
+                }
+                return;
+            }
+        };
+        let state = formals(&c.state, env, Position::Post);
+        if state.is_empty() {
+            if !c.holds {
+                run.notes.push(model_says(""));
+            }
+            return;
+        }
+        let pre: Vec<&Expr> = pre.iter().collect();
+        let state: Vec<&Expr> = state.iter().collect();
+        let mut proved = 0;
+        for (k, (text, goal)) in goals.formal.iter().enumerate() {
+            let label = format!(
+                "{} call {} line {} pre{k}",
+                self.program.function(f).id,
+                goals.callee,
+                c.line
+            );
+            match self.entails(env, &pre, &state, goal, &label) {
+                Decision::Holds { .. } => proved += 1,
+                Decision::Fails { model } => {
+                    run.z3 += 1;
+                    let values = shown(env, &model);
+                    run.notes.push(format!(
+                        "line {}: Z3 finds that the precondition `{text}` of `{}` can fail at the call{}{}",
+                        c.line,
+                        goals.callee,
+                        if values.is_empty() { String::new() } else { format!(" ({values})") },
+                        if c.holds { "; the model says it holds (Z3 wins)" } else { "" },
+                    ));
+                    return;
+                }
+                Decision::Unknown { reason } => {
+                    if reason.starts_with(WRAPS) {
+                        run.notes.push(format!(
+                            "line {}: the precondition `{text}` of `{}` {reason}",
+                            c.line, goals.callee
+                        ));
+                    }
+                }
+            }
+        }
+        run.z3 += proved;
+        if c.holds {
+            return;
+        }
+        if proved == goals.formal.len() && goals.informal == 0 {
+            run.notes.push(format!(
+                "line {}: the model says a precondition of `{}` does not hold, but Z3 proves them all from the state at the call (Z3 wins)",
+                c.line, goals.callee
+            ));
+        } else if proved > 0 {
+            run.notes.push(model_says(&format!(
+                " (Z3 proves {proved} of its formal preconditions there)"
+            )));
+        } else {
+            run.notes.push(model_says(""));
+        }
+    }
+
+    /// The callee of a call the model reports on, with its formal preconditions in
+    /// the caller's terms. `None` when the call or the callee's spec is not found.
+    fn call_goals(
+        &self,
+        f: FnIdx,
+        b: Block,
+        env: &Env,
+        c: &CallCheck,
+        specs: &HashMap<String, Spec>,
+    ) -> Option<CallGoals> {
+        let name = c
+            .callee
+            .rsplit([':', '.', '>'])
+            .next()
+            .unwrap_or(&c.callee)
+            .trim()
+            .trim_end_matches("()");
+        let sites: Vec<(usize, FnIdx)> = self
+            .graph
+            .callees(f)
+            .filter_map(|e| match e.callee {
+                Callee::Function(t) => Some((e.site as usize, t)),
+                _ => None,
+            })
+            .filter(|(site, _)| {
+                let s = &self.program.call_sites[*site];
+                s.name == name
+                    && s.span.start_line >= b.start_line
+                    && s.span.start_line <= b.end_line
+            })
+            .collect();
+        // The call on the line the model names, or the only such call in the block.
+        let on_line: Vec<_> = sites
+            .iter()
+            .filter(|(site, _)| self.program.call_sites[*site].span.start_line == c.line)
+            .collect();
+        let &(site, t) = match (on_line.as_slice(), sites.as_slice()) {
+            ([one], _) => *one,
+            ([], [one]) => one,
+            _ => return None,
+        };
+        let site = &self.program.call_sites[site];
+        let callee = self.program.function(t);
+        let spec = specs.get(callee.id.as_str())?;
+        // Each parameter stands for its argument; one whose argument is not in the
+        // formula language becomes a name the caller does not have, so a
+        // precondition that mentions it fails to type-check and stays open.
+        let mut args: Vec<&str> = site.args.iter().map(String::as_str).collect();
+        if callee
+            .signature
+            .params
+            .first()
+            .is_some_and(|p| p.name == "self")
+        {
+            match site.receiver.as_deref() {
+                Some(r) => args.insert(0, r),
+                None if site.kind == vouch_frontend::CallKind::Method => return None,
+                None => {}
+            }
+        }
+        if args.len() != callee.signature.params.len() {
+            return None;
+        }
+        let map: HashMap<String, Expr> = callee
+            .signature
+            .params
+            .iter()
+            .zip(&args)
+            .map(|(p, a)| {
+                let e = formula::parse(a.trim()).unwrap_or(Expr {
+                    kind: formula::ExprKind::Var(format!("{}@call", p.name)),
+                    span: (0, 0),
+                });
+                (p.name.clone(), e)
+            })
+            .collect();
+        let callee_env = env_of(callee);
+        let mut goals = CallGoals {
+            callee: callee.qualified_name.clone(),
+            formal: Vec::new(),
+            informal: 0,
+        };
+        for clause in &spec.preconditions {
+            let goal = clause
+                .formal
+                .as_deref()
+                .and_then(|t| formula::parse_checked(t, &callee_env, Position::Pre).ok())
+                .and_then(|g| formula::substitute(&g, &map))
+                .filter(|g| formula::check(g, env, Position::Pre).is_ok());
+            match goal {
+                Some(g) => goals
+                    .formal
+                    .push((clause.formal.clone().unwrap_or_default(), g)),
+                None => goals.informal += 1,
+            }
+        }
+        Some(goals)
+    }
+
+    /// Z3 on `pre ∧ state ⇒ goal`, where `state` is what the model says the code
+    /// reached. A proof counts only if the assumptions can hold together (from a
+    /// contradictory state anything follows) and if it survives the state's
+    /// arithmetic wrapping as the machine's does.
+    fn entails(
+        &self,
+        env: &Env,
+        pre: &[&Expr],
+        state: &[&Expr],
+        goal: &Expr,
+        label: &str,
+    ) -> Decision {
+        let assume: Vec<&Expr> = pre.iter().chain(state).copied().collect();
+        let proof = match self.solver.implies(env, &assume, goal, label) {
+            proof @ Decision::Holds { .. } => proof,
+            other => return other,
+        };
+        match self
+            .solver
+            .satisfiable(env, &assume, &format!("{label} consistent"))
+        {
+            Decision::Holds { .. } => {}
+            Decision::Fails { .. } => {
+                return Decision::Unknown {
+                    reason: "the state it is proved from is contradictory".into(),
+                };
+            }
+            d @ Decision::Unknown { .. } => return d,
+        }
+        match self
+            .solver
+            .implies_wrapping(env, pre, state, goal, &format!("{label} wrapping"))
+        {
+            None | Some(Decision::Holds { .. }) => proof,
+            Some(Decision::Fails { model }) => Decision::Unknown {
+                reason: format!("{WRAPS} ({})", shown(env, &model)),
+            },
+            Some(d) => d,
+        }
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -491,6 +722,15 @@ impl Checker<'_> {
                         decided_by: DecidedBy::Z3,
                     };
                 }
+                // The model's "holds" does not stand against a wrap Z3 found in the
+                // model's own exit state; its "broken" goes on to its counterexample.
+                Proof::Wraps(why) => {
+                    if v.holds {
+                        unknown.push(format!("{id}: {why}"));
+                        continue;
+                    }
+                    run.notes.push(format!("{id}: {why}"));
+                }
                 Proof::Open => {}
             }
             if v.holds {
@@ -573,33 +813,52 @@ impl Checker<'_> {
         // With no exit state known there is nothing to prove the clause from: it is
         // open, never proved for want of a case against it.
         let mut all_proved = !exits.is_empty();
+        let mut wraps = None;
         for (k, exit) in exits.iter().enumerate() {
             let state = formals(&exit.state, env, Position::Post);
             if state.is_empty() {
                 all_proved = false;
                 continue;
             }
-            let mut assume: Vec<&Expr> = pre.to_vec();
-            assume.extend(state.iter());
-            match self
-                .solver
-                .implies(env, &assume, &goal, &format!("{label} exit{k}"))
-            {
+            let state: Vec<&Expr> = state.iter().collect();
+            match self.entails(env, pre, &state, &goal, &format!("{label} exit{k}")) {
                 Decision::Holds { .. } => {}
                 Decision::Fails { model } => return Proof::Refuted(model),
-                Decision::Unknown { .. } => all_proved = false,
+                Decision::Unknown { reason } => {
+                    if reason.starts_with(WRAPS) {
+                        wraps.get_or_insert(format!(
+                            "at the exit on line {}, it {reason}",
+                            exit.line
+                        ));
+                    }
+                    all_proved = false;
+                }
             }
         }
-        if all_proved {
-            Proof::Proved
-        } else {
-            Proof::Open
+        match (all_proved, wraps) {
+            (true, _) => Proof::Proved,
+            (false, Some(why)) => Proof::Wraps(why),
+            (false, None) => Proof::Open,
         }
     }
 }
 
+/// Why a proof did not count: the state's arithmetic can wrap.
+const WRAPS: &str = "holds only if the arithmetic does not wrap";
+
+/// A callee's preconditions as they stand at one call.
+struct CallGoals {
+    callee: String,
+    /// The formal ones in the caller's terms, with the text as written in the spec.
+    formal: Vec<(String, Expr)>,
+    /// Those with no formal fragment, or one that cannot be stated at the call.
+    informal: usize,
+}
+
 enum Proof {
     Proved,
+    /// Proved reading the arithmetic mathematically, not as the machine wraps it.
+    Wraps(String),
     Refuted(crate::solver::Model),
     Open,
 }
@@ -624,6 +883,16 @@ fn formals(clauses: &[Clause], env: &Env, pos: Position) -> Vec<Expr> {
         .filter_map(|c| c.formal.as_deref())
         .filter_map(|t| formula::parse_checked(t, env, pos).ok())
         .collect()
+}
+
+/// A model's values of the parameters and lengths, as `n = 0, len(a) = 3`.
+fn shown(env: &Env, model: &crate::solver::Model) -> String {
+    model
+        .iter()
+        .filter(|(n, _)| env.vars.iter().any(|(v, _)| v == *n) || n.starts_with("len("))
+        .map(|(n, v)| format!("{n} = {v}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Integer values of a counterexample's parameters (others are not Z3's business).

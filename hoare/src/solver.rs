@@ -41,6 +41,8 @@ pub enum Decision {
 /// Values of the names in a model, by name (`x`, `len(p)`, `old!x`), as decimal text.
 pub type Model = BTreeMap<String, String>;
 
+const NOTHING_WRAPS: &str = "no arithmetic that can wrap";
+
 /// A formula that could not be lowered.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("cannot lower `{formula}` to the solver: {reason}")]
@@ -83,6 +85,50 @@ impl Solver {
             env,
         )
         .implication()
+    }
+
+    /// `implies` again, with the arithmetic of `code` (the states the code reaches, as
+    /// the model describes them) wrapping as the machine's does: `+ - *` and negation
+    /// on unsigned integers of 32 bits or more are taken modulo 2^bits (what a
+    /// bit-vector of that width computes), while `spec` (preconditions) and `goal`
+    /// stay mathematical. Read with math alone, `result == a - b` on `unsigned`
+    /// would silently drop the states where `a < b`, since `result` cannot be
+    /// negative. `None` when nothing in `code` can wrap.
+    pub fn implies_wrapping(
+        &self,
+        env: &Env,
+        spec: &[&Expr],
+        code: &[&Expr],
+        goal: &Expr,
+        label: &str,
+    ) -> Option<Decision> {
+        let outcome = self.run(
+            label,
+            |l| {
+                let mut facts = Vec::new();
+                for a in spec {
+                    facts.push(l.boolean(a)?);
+                }
+                l.wrap = true;
+                for a in code {
+                    facts.push(l.boolean(a)?);
+                }
+                l.wrap = false;
+                if l.wrapped == 0 {
+                    return Err(LowerError {
+                        formula: String::new(),
+                        reason: NOTHING_WRAPS.into(),
+                    });
+                }
+                facts.push(l.boolean(goal)?.not());
+                Ok(facts)
+            },
+            env,
+        );
+        match outcome {
+            Outcome::Unknown(reason) if reason.ends_with(NOTHING_WRAPS) => None,
+            o => Some(o.implication()),
+        }
     }
 
     /// Are `formulas` satisfiable together? `Holds` carries a model, `Fails` means
@@ -230,6 +276,10 @@ struct Lowering<'e> {
     bools: BTreeMap<String, Bool>,
     /// Bound variables of enclosing quantifiers.
     bound: Vec<(String, Int)>,
+    /// Lower unsigned arithmetic of 32 bits or more modulo 2^bits.
+    wrap: bool,
+    /// Operations lowered that way.
+    wrapped: usize,
 }
 
 /// A lowered value.
@@ -246,6 +296,8 @@ impl<'e> Lowering<'e> {
             names: BTreeMap::new(),
             bools: BTreeMap::new(),
             bound: Vec::new(),
+            wrap: false,
+            wrapped: 0,
         }
     }
 
@@ -394,7 +446,10 @@ impl<'e> Lowering<'e> {
                 Val::Int(v)
             }
             ExprKind::Not(inner) => Val::Bool(self.boolean_at(inner, old)?.not()),
-            ExprKind::Neg(inner) => Val::Int(self.integer(inner, old)?.unary_minus()),
+            ExprKind::Neg(inner) => {
+                let v = self.integer(inner, old)?.unary_minus();
+                Val::Int(self.wrapped(v, e))
+            }
             ExprKind::Binary(op, a, b) => self.binary(e, *op, a, b, old)?,
             ExprKind::Forall { var, lo, hi, body } => {
                 let lo = self.integer(lo, old)?;
@@ -456,9 +511,9 @@ impl<'e> Lowering<'e> {
                 }
             },
             (Val::Int(x), Val::Int(y)) => match op {
-                BinOp::Add => Val::Int(Int::add(&[x, y])),
-                BinOp::Sub => Val::Int(Int::sub(&[x, y])),
-                BinOp::Mul => Val::Int(Int::mul(&[x, y])),
+                BinOp::Add => Val::Int(self.wrapped(Int::add(&[x, y]), e)),
+                BinOp::Sub => Val::Int(self.wrapped(Int::sub(&[x, y]), e)),
+                BinOp::Mul => Val::Int(self.wrapped(Int::mul(&[x, y]), e)),
                 BinOp::Div => Val::Int(truncated_div(&x, &y)),
                 BinOp::Rem => {
                     let q = truncated_div(&x, &y);
@@ -479,6 +534,54 @@ impl<'e> Lowering<'e> {
             },
             _ => return Err(Self::error(e, "a condition compared with an integer")),
         })
+    }
+
+    /// `v`, the value of arithmetic `e`, as the machine computes it when wrapping
+    /// is on and `e` is unsigned of 32 bits or more (narrower operands are promoted
+    /// to `int` in C, and do not wrap there).
+    fn wrapped(&mut self, v: Int, e: &Expr) -> Int {
+        if !self.wrap {
+            return v;
+        }
+        match self.int_ty(e) {
+            Some(t) if !t.signed && t.bits >= 32 => {
+                self.wrapped += 1;
+                v.modulo(int(1i128 << t.bits))
+            }
+            _ => v,
+        }
+    }
+
+    /// The machine type of an integer expression: a name's, or the one its operands
+    /// share (a literal or a length takes the other side's; two unsigned types, the
+    /// wider). `None` for a mathematical integer or one whose type is not known.
+    fn int_ty(&self, e: &Expr) -> Option<IntTy> {
+        let machine = |t: Option<Ty>| match t {
+            Some(Ty::Int(t)) if t.bits > 0 => Some(t),
+            _ => None,
+        };
+        match &e.kind {
+            ExprKind::Var(v) if !self.bound.iter().any(|(n, _)| n == v) => machine(self.ty(v)),
+            ExprKind::Result => machine(self.env.result.clone()),
+            ExprKind::Old(inner) | ExprKind::Neg(inner) => self.int_ty(inner),
+            ExprKind::Index(base, _) => match self.seq_elem(base) {
+                Some(Ty::Seq(elem)) => machine(Some(*elem)),
+                _ => None,
+            },
+            ExprKind::Binary(
+                BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Rem,
+                a,
+                b,
+            ) => match (self.int_ty(a), self.int_ty(b)) {
+                (Some(x), None) | (None, Some(x)) => Some(x),
+                (Some(x), Some(y)) if x == y => Some(x),
+                (Some(x), Some(y)) if !x.signed && !y.signed => {
+                    Some(if x.bits >= y.bits { x } else { y })
+                }
+                _ => None,
+            },
+            _ => None,
+        }
     }
 
     /// The values of every name the query made.

@@ -10,7 +10,7 @@ use support::TestServer;
 use vouch_callgraph::CallGraph;
 use vouch_frontend::FnIdx;
 use vouch_hoare::{CheckOptions, Checker, DecidedBy, Solver, Verdict};
-use vouch_llm::{Cache, CacheMode, Client, LlmConfig};
+use vouch_llm::{Cache, CacheMode};
 use vouch_specgen::spec::{Clause, Origin, Spec, SpecDraft, env_of};
 
 const SRC: &str = "/* Divides a by b. */\nint divide(int a, int b) {\n    if (b == 0)\n        return -1;\n    return a / b;\n}\n";
@@ -23,6 +23,21 @@ fn clause(text: &str, formal: Option<&str>) -> Clause {
     }
 }
 
+/// The spec of `func` with these preconditions and one postcondition.
+fn spec_for(func: &vouch_frontend::Function, pre: Vec<Clause>, post: Clause) -> Spec {
+    let draft = SpecDraft {
+        summary: String::new(),
+        preconditions: pre,
+        postconditions: vec![post],
+        side_effects: Vec::new(),
+        errors: Vec::new(),
+        confidence: 1.0,
+    };
+    let (spec, diags) = Spec::from_draft(func.id.as_str(), Origin::Root, draft, &env_of(func), &[]);
+    assert!(diags.is_empty(), "{diags:?}");
+    spec
+}
+
 fn user(body: &Value) -> String {
     body["messages"]
         .as_array()
@@ -32,22 +47,52 @@ fn user(body: &Value) -> String {
         .to_string()
 }
 
-/// A stand-in that answers step requests with `exit_state` at line 5 and verdict
-/// requests with `verdict` for clause p1.
-fn stand_in(server: &TestServer, exit_state: Value, verdict: Value) {
+/// A stand-in that answers every step request with `step` and every verdict request
+/// with `verdict` as the one clause verdict.
+fn answering(server: &TestServer, step: Value, verdict: Value) {
     server.respond_with(move |body: &Value| {
         let u = user(body);
         if u.starts_with("Reason forward") {
-            json!({"postcondition": [{"text": "b is not 0", "formal": "b != 0"}],
-                   "calls": [],
-                   "exits": [{"line": 5, "kind": "return", "state": exit_state}]})
-            .to_string()
+            step.to_string()
         } else if u.starts_with("Decide every clause") {
             json!({"clauses": [verdict]}).to_string()
         } else {
             "{}".into()
         }
     });
+}
+
+/// A stand-in that answers step requests with `exit_state` at line 5 and verdict
+/// requests with `verdict` for clause p1.
+fn stand_in(server: &TestServer, exit_state: Value, verdict: Value) {
+    answering(
+        server,
+        json!({"postcondition": [{"text": "b is not 0", "formal": "b != 0"}],
+               "calls": [],
+               "exits": [{"line": 5, "kind": "return", "state": exit_state}]}),
+        verdict,
+    );
+}
+
+/// Checks function `f` of `program` against `spec` with the stand-in as the model.
+async fn run_check(
+    server: &TestServer,
+    program: &vouch_frontend::Program,
+    f: usize,
+    spec: &Spec,
+    callee_specs: &HashMap<String, Spec>,
+    options: CheckOptions,
+) -> vouch_hoare::CheckResult {
+    let graph = CallGraph::build(program);
+    let client = server.client(Cache::new(None, CacheMode::Off));
+    let checker = Checker {
+        program,
+        graph: &graph,
+        client: &client,
+        solver: Solver::default(),
+        options,
+    };
+    checker.check(FnIdx(f as u32), spec, callee_specs).await
 }
 
 async fn check(server: &TestServer, pre: Vec<Clause>) -> (vouch_hoare::CheckResult, u64) {
@@ -60,7 +105,6 @@ async fn check_with(
     options: CheckOptions,
 ) -> (vouch_hoare::CheckResult, u64) {
     let program = vouch_frontend::parse_source("d.c", SRC);
-    let graph = CallGraph::build(&program);
     let f = program
         .functions
         .iter()
@@ -80,21 +124,7 @@ async fn check_with(
     };
     let (spec, diags) = Spec::from_draft(func.id.as_str(), Origin::Root, draft, &env_of(func), &[]);
     assert!(diags.is_empty(), "{diags:?}");
-    let config = LlmConfig {
-        base_url: Some(server.url.clone()),
-        model: Some("test-model".into()),
-        max_retries: 0,
-        ..LlmConfig::default()
-    };
-    let client = Client::new(config, None, Cache::new(None, CacheMode::Off)).expect("client");
-    let checker = Checker {
-        program: &program,
-        graph: &graph,
-        client: &client,
-        solver: Solver::default(),
-        options,
-    };
-    let result = checker.check(FnIdx(f as u32), &spec, &HashMap::new()).await;
+    let result = run_check(server, &program, f, &spec, &HashMap::new(), options).await;
     (result, server.calls())
 }
 
@@ -269,23 +299,156 @@ async fn without_an_exit_state_z3_proves_nothing() {
     // The model reports no exit: Z3 has no state to prove the clause from, so the
     // model's counterexample stands instead of a vacuous proof.
     let server = TestServer::start().await;
-    server.respond_with(move |body: &Value| {
-        let u = user(body);
-        if u.starts_with("Reason forward") {
-            json!({"postcondition": [{"text": "b is not 0", "formal": "b != 0"}], "calls": [], "exits": []})
-                .to_string()
-        } else if u.starts_with("Decide every clause") {
-            json!({"clauses": [{"clause": "p1", "holds": false,
-                                "counterexample": [{"name": "a", "value": "7"}, {"name": "b", "value": "2"}],
-                                "explanation": "rounds the wrong way"}]})
-            .to_string()
-        } else {
-            "{}".into()
-        }
-    });
+    answering(
+        &server,
+        json!({"postcondition": [{"text": "b is not 0", "formal": "b != 0"}], "calls": [], "exits": []}),
+        json!({"clause": "p1", "holds": false,
+               "counterexample": [{"name": "a", "value": "7"}, {"name": "b", "value": "2"}],
+               "explanation": "rounds the wrong way"}),
+    );
     let (r, _) = check(&server, b_nonzero()).await;
     match &r.verdict {
         Verdict::Violated { decided_by, .. } => assert_eq!(*decided_by, DecidedBy::Model),
         other => panic!("{other:?}"),
     }
+}
+
+const CALLER: &str = "/* The element at i. */\nint get(int *a, int n, int i) {\n    return a[i];\n}\n\n/* The last element. */\nint last(int *a, int n) {\n    return get(a, n, n - 1);\n}\n";
+
+/// Checks `last` (which calls `get(a, n, n - 1)`) with the caller precondition `pre`,
+/// `get` requiring `0 <= i < n`, and a stand-in that reports the call at line 8 with
+/// `holds` and the state `state` before it.
+async fn check_call(pre: &str, holds: bool, state: &str) -> vouch_hoare::CheckResult {
+    let server = TestServer::start().await;
+    answering(
+        &server,
+        json!({"postcondition": [],
+               "calls": [{"line": 8, "callee": "get", "holds": holds, "because": "n may be 0",
+                          "state": [{"text": "before the call", "formal": state}]}],
+               "exits": [{"line": 8, "kind": "return", "state": [{"text": "some element", "formal": "result == result"}]}]}),
+        json!({"clause": "p1", "holds": true}),
+    );
+    let program = vouch_frontend::parse_source("c.c", CALLER);
+    let at = |name: &str| {
+        program
+            .functions
+            .iter()
+            .position(|f| f.name == name)
+            .expect(name)
+    };
+    let get = spec_for(
+        &program.functions[at("get")],
+        vec![clause("i is an index below n", Some("0 <= i && i < n"))],
+        clause("returns a[i]", None),
+    );
+    let last = spec_for(
+        &program.functions[at("last")],
+        vec![clause("the caller's bound", Some(pre))],
+        clause("returns an element", Some("result == result")),
+    );
+    let specs = HashMap::from([(program.functions[at("get")].id.to_string(), get)]);
+    run_check(
+        &server,
+        &program,
+        at("last"),
+        &last,
+        &specs,
+        CheckOptions::default(),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn z3_decides_a_callee_precondition_at_the_call() {
+    // `n >= 0` allows n = 0, where `get(a, n, n - 1)` passes i = -1: Z3 finds it
+    // although the model says the precondition holds.
+    let r = check_call("n >= 0", true, "n >= 0").await;
+    assert!(
+        r.notes.iter().any(|n| n.contains(
+            "line 8: Z3 finds that the precondition `0 <= i && i < n` of `get` can fail"
+        ) && n.contains("n = 0")
+            && n.contains("Z3 wins")),
+        "{:?}",
+        r.notes
+    );
+
+    // With `n >= 1` it holds: the model's doubt is overruled.
+    let r = check_call("n >= 1", false, "n >= 1").await;
+    assert!(
+        r.notes
+            .iter()
+            .any(|n| n.contains("Z3 proves them all") && n.contains("Z3 wins")),
+        "{:?}",
+        r.notes
+    );
+    assert!(
+        !r.notes
+            .iter()
+            .any(|n| n.contains("the model says a precondition of `get` does not hold:")),
+        "{:?}",
+        r.notes
+    );
+
+    // A contradictory state proves nothing: the model's word stands.
+    let r = check_call("n >= 0", false, "n > 5 && n < 3").await;
+    assert!(
+        r.notes.iter().any(|n| n.contains("the model says a precondition of `get` does not hold: n may be 0")),
+        "{:?}",
+        r.notes
+    );
+    assert!(!r.notes.iter().any(|n| n.contains("Z3")), "{:?}", r.notes);
+}
+
+#[tokio::test]
+async fn a_contradictory_exit_state_proves_nothing() {
+    // From `result > 5 && result < 3` anything follows; Z3 must not call that a proof.
+    let server = TestServer::start().await;
+    stand_in(
+        &server,
+        json!([{"text": "impossible", "formal": "result > 5 && result < 3"}]),
+        json!({"clause": "p1", "holds": false, "counterexample": [{"name": "a", "value": "7"}, {"name": "b", "value": "2"}], "explanation": "wrong"}),
+    );
+    let (r, _) = check(&server, b_nonzero()).await;
+    match &r.verdict {
+        Verdict::Violated { decided_by, .. } => assert_eq!(*decided_by, DecidedBy::Model),
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        !r.notes.iter().any(|n| n.contains("Z3 proves")),
+        "{:?}",
+        r.notes
+    );
+}
+
+#[tokio::test]
+async fn a_proof_that_needs_arithmetic_not_to_wrap_is_not_verified() {
+    // `a - b` on unsigned wraps when a < b: the model's "holds" and Z3's mathematical
+    // proof both miss it; the wrapping reading finds it, so the verdict is Unknown.
+    let src = "/* The distance from b up to a. */\nunsigned gap(unsigned a, unsigned b) {\n    return a - b;\n}\n";
+    let server = TestServer::start().await;
+    answering(
+        &server,
+        json!({"postcondition": [], "calls": [],
+               "exits": [{"line": 3, "kind": "return", "state": [{"text": "a - b", "formal": "result == a - b"}]}]}),
+        json!({"clause": "p1", "holds": true}),
+    );
+    let program = vouch_frontend::parse_source("g.c", src);
+    let spec = spec_for(
+        &program.functions[0],
+        Vec::new(),
+        clause("at most a", Some("result <= a")),
+    );
+    let r = run_check(
+        &server,
+        &program,
+        0,
+        &spec,
+        &HashMap::new(),
+        CheckOptions::default(),
+    )
+    .await;
+    assert!(
+        matches!(&r.verdict, Verdict::Unknown { reason } if reason.contains("p1: at the exit on line 3, it holds only if the arithmetic does not wrap")),
+        "{r:?}"
+    );
 }

@@ -146,3 +146,41 @@ fn vacuous_preconditions_are_found_and_queries_can_be_dumped() {
         "{dumped}"
     );
 }
+
+#[test]
+fn unsigned_arithmetic_of_the_code_wraps() {
+    let s = Solver::default();
+    let e = Env::new(
+        [("a", "unsigned int"), ("b", "unsigned int"), ("k", "int")],
+        Some("unsigned int"),
+    );
+    let g = |t: &str| {
+        parse_checked(t, &e, Position::Post).unwrap_or_else(|err| panic!("{t}: {}", err.render(t)))
+    };
+    let state = g("result == a - b");
+    let goal = g("result <= a");
+    // Read mathematically, `result` being unsigned silently rules out `a < b`...
+    assert!(matches!(
+        s.implies(&e, &[&state], &goal, "t"),
+        Decision::Holds { .. }
+    ));
+    // ...but the machine wraps there, and Z3 finds it.
+    match s.implies_wrapping(&e, &[], &[&state], &goal, "t") {
+        Some(Decision::Fails { model }) => {
+            let v = |n: &str| model[n].parse::<i128>().expect("a number");
+            assert!(v("a") < v("b"), "{model:?}");
+            assert_eq!(v("result"), v("a") - v("b") + (1 << 32), "{model:?}");
+        }
+        other => panic!("{other:?}"),
+    }
+    // A precondition that rules the wrap out restores the proof.
+    let pre = parse_checked("b <= a", &e, Position::Pre).expect("parses");
+    assert!(matches!(
+        s.implies_wrapping(&e, &[&pre], &[&state], &goal, "t"),
+        Some(Decision::Holds { .. })
+    ));
+    // Signed arithmetic does not wrap (it is undefined in C, a panic in Rust): nothing
+    // to ask.
+    let signed = g("k - 1 < k");
+    assert_eq!(s.implies_wrapping(&e, &[], &[&signed], &goal, "t"), None);
+}

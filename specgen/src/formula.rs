@@ -263,6 +263,59 @@ struct Parser {
     depth: usize,
 }
 
+/// `e` with each free name in `map` replaced by its expression: a callee's
+/// precondition seen at a call, its parameters replaced by the call's arguments.
+/// A `forall` variable shadows a name of the same spelling; `None` when a replacement
+/// would be captured by one (the caller's `i` under the callee's `forall i`).
+pub fn substitute(e: &Expr, map: &std::collections::HashMap<String, Expr>) -> Option<Expr> {
+    let sub = |x: &Expr| substitute(x, map).map(Box::new);
+    let kind = match &e.kind {
+        ExprKind::Var(v) => match map.get(v) {
+            Some(r) => return Some(r.clone()),
+            None => ExprKind::Var(v.clone()),
+        },
+        ExprKind::Int(_) | ExprKind::Bool(_) | ExprKind::Null | ExprKind::Result => e.kind.clone(),
+        ExprKind::Old(x) => ExprKind::Old(sub(x)?),
+        ExprKind::Len(x) => ExprKind::Len(sub(x)?),
+        ExprKind::Field(x, name) => ExprKind::Field(sub(x)?, name.clone()),
+        ExprKind::Index(a, i) => ExprKind::Index(sub(a)?, sub(i)?),
+        ExprKind::Not(x) => ExprKind::Not(sub(x)?),
+        ExprKind::Neg(x) => ExprKind::Neg(sub(x)?),
+        ExprKind::Binary(op, a, b) => ExprKind::Binary(*op, sub(a)?, sub(b)?),
+        ExprKind::Forall { var, lo, hi, body } => {
+            let mut inner = map.clone();
+            inner.remove(var);
+            if inner.values().any(|r| mentions(r, var)) {
+                return None;
+            }
+            ExprKind::Forall {
+                var: var.clone(),
+                lo: sub(lo)?,
+                hi: sub(hi)?,
+                body: Box::new(substitute(body, &inner)?),
+            }
+        }
+    };
+    Some(Expr { kind, span: e.span })
+}
+
+/// Whether `name` occurs free in `e`.
+fn mentions(e: &Expr, name: &str) -> bool {
+    match &e.kind {
+        ExprKind::Var(v) => v == name,
+        ExprKind::Int(_) | ExprKind::Bool(_) | ExprKind::Null | ExprKind::Result => false,
+        ExprKind::Old(x)
+        | ExprKind::Len(x)
+        | ExprKind::Field(x, _)
+        | ExprKind::Not(x)
+        | ExprKind::Neg(x) => mentions(x, name),
+        ExprKind::Index(a, b) | ExprKind::Binary(_, a, b) => mentions(a, name) || mentions(b, name),
+        ExprKind::Forall { var, lo, hi, body } => {
+            mentions(lo, name) || mentions(hi, name) || (var != name && mentions(body, name))
+        }
+    }
+}
+
 /// Parses a formula.
 pub fn parse(text: &str) -> Result<Expr, FormulaError> {
     if text.len() > MAX_FORMULA_BYTES {

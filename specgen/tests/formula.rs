@@ -2,7 +2,8 @@
 //! what does not.
 
 use proptest::prelude::*;
-use vouch_specgen::formula::{Env, Position, parse, parse_checked, type_of};
+use std::collections::HashMap;
+use vouch_specgen::formula::{Env, Position, parse, parse_checked, substitute, type_of};
 
 /// Parses `input` and compares its fully parenthesised rendering with `expected`.
 fn check(input: &str, expected: &str) {
@@ -276,4 +277,40 @@ proptest! {
             prop_assert_eq!(again.to_string(), e.to_string());
         }
     }
+}
+
+/// Replaces `map`'s names in `input` by the parsed expressions.
+fn substituted(input: &str, map: &[(&str, &str)]) -> Option<String> {
+    let map: HashMap<String, _> = map
+        .iter()
+        .map(|(k, v)| (k.to_string(), parse(v).expect("argument parses")))
+        .collect();
+    substitute(&parse(input).expect("formula parses"), &map).map(|e| e.to_string())
+}
+
+#[test]
+fn a_callee_precondition_takes_the_call_arguments() {
+    assert_eq!(
+        substituted(
+            "0 <= idx < len(buf)",
+            &[("idx", "n - 1"), ("buf", "rb->data")]
+        )
+        .as_deref(),
+        Some("((0 <= (n - 1)) && ((n - 1) < len(rb.data)))")
+    );
+    // The bound variable shadows a parameter of the same name...
+    assert_eq!(
+        substituted("forall i in 0..n: a[i] > i", &[("n", "cap"), ("i", "7")]).as_deref(),
+        Some("(forall i in 0..cap: (a[i] > i))")
+    );
+    // ...and an argument that mentions it would be captured, so nothing is made.
+    assert_eq!(
+        substituted("forall i in 0..n: a[i] > 0", &[("a", "buf + i")]),
+        None
+    );
+    // `result` and names outside the map stay.
+    assert_eq!(
+        substituted("result == x + y", &[("x", "2")]).as_deref(),
+        Some("(result == (2 + y))")
+    );
 }

@@ -10,7 +10,7 @@ mod support;
 use serde_json::{Value, json};
 use std::time::Duration;
 use support::TestServer;
-use vouch_llm::{Cache, CacheMode, Client, LlmConfig, Store};
+use vouch_llm::{Cache, CacheMode, Client, Store};
 use vouch_testgen::{CProject, Confirmer, Limits, Outcome, Sandbox, Violation};
 
 const UNIT: &str = "int twice(int x)\n{\n    return x + x;\n}\n\nint main(void)\n{\n    return twice(1) == 2 ? 0 : 1;\n}\n";
@@ -47,13 +47,7 @@ fn violation() -> Violation {
 }
 
 fn client(server: &TestServer) -> Client {
-    let config = LlmConfig {
-        base_url: Some(server.url.clone()),
-        model: Some("test-model".into()),
-        max_retries: 0,
-        ..LlmConfig::default()
-    };
-    Client::new(config, None, Cache::new(None, CacheMode::Off)).expect("client")
+    server.client(Cache::new(None, CacheMode::Off))
 }
 
 fn data(body: &Value) -> Value {
@@ -191,17 +185,10 @@ fn stand_in_user(body: &Value) -> String {
 }
 
 fn stored_client(server: &TestServer, store: &std::path::Path) -> Client {
-    let config = LlmConfig {
-        base_url: Some(server.url.clone()),
-        model: Some("test-model".into()),
-        max_retries: 0,
-        ..LlmConfig::default()
-    };
-    let cache = Cache::new(
+    server.client(Cache::new(
         Some(Store::open(store).expect("store")),
         CacheMode::ReadWrite,
-    );
-    Client::new(config, None, cache).expect("client")
+    ))
 }
 
 #[tokio::test(flavor = "multi_thread")]

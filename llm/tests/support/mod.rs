@@ -94,6 +94,17 @@ impl TestServer {
     pub fn bodies(&self) -> Vec<Value> {
         self.shared.bodies.lock().expect("lock").clone()
     }
+
+    /// A client of this server (model `test-model`, no retries) over `cache`.
+    pub fn client(&self, cache: vouch_llm::Cache) -> vouch_llm::Client {
+        let config = vouch_llm::LlmConfig {
+            base_url: Some(self.url.clone()),
+            model: Some("test-model".into()),
+            max_retries: 0,
+            ..vouch_llm::LlmConfig::default()
+        };
+        vouch_llm::Client::new(config, None, cache).expect("client")
+    }
 }
 
 /// The default reply: `{"answer": K, "reason": "…"}` when the first user message is `question K`.
