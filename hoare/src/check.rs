@@ -667,7 +667,11 @@ impl Checker<'_> {
             &Vars::default(),
             &data,
         );
-        let reply: VerdictReply = match self.client.call(STAGE, &prompt).await {
+        let ids: Vec<String> = clauses.iter().map(|(id, _)| id.clone()).collect();
+        let narrow = |s: &mut serde_json::Value| {
+            vouch_llm::schema::one_entry_per_id(s, "clauses", "clause", &ids);
+        };
+        let reply: VerdictReply = match self.client.call_narrowed(STAGE, &prompt, narrow).await {
             Ok((r, u)) => {
                 run.usage.add(&u);
                 r

@@ -228,7 +228,21 @@ impl Client {
         stage: &str,
         prompt: &Prompt,
     ) -> Result<(T, Usage), LlmError> {
-        let schema = serde_json::to_value(schemars::schema_for!(T)).unwrap_or(Value::Null);
+        self.call_narrowed(stage, prompt, |_| {}).await
+    }
+
+    /// `call`, with `T`'s JSON schema narrowed for this request by `narrow` (the
+    /// ids a reply may name, how many entries it must have). The narrowed schema is
+    /// what the server constrains its output with (a local model's grammar) and what
+    /// the request is recorded under; the reply is still read as `T`.
+    pub async fn call_narrowed<T: JsonSchema + DeserializeOwned>(
+        &self,
+        stage: &str,
+        prompt: &Prompt,
+        narrow: impl FnOnce(&mut Value),
+    ) -> Result<(T, Usage), LlmError> {
+        let mut schema = serde_json::to_value(schemars::schema_for!(T)).unwrap_or(Value::Null);
+        narrow(&mut schema);
         let system = format!(
             "{}\n\nReply with one JSON object and nothing else. It must match this JSON schema:\n{}",
             prompt.system,

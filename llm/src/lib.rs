@@ -13,6 +13,7 @@
 pub mod client;
 pub mod config;
 pub mod local;
+pub mod schema;
 pub mod store;
 pub mod usage;
 

@@ -22,6 +22,7 @@ use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinSet;
 use vouch_callgraph::{CallGraph, Callee};
 use vouch_frontend::{FnIdx, Function, Lang, Program};
+use vouch_llm::schema::one_entry_per_id;
 use vouch_llm::{Client, Usage};
 
 /// Limits of the walk; each has a flag and a config key (`[specgen]`).
@@ -563,7 +564,16 @@ async fn specify(ctx: &Ctx, inputs: Vec<(FnIdx, Incoming)>) -> Vec<FunctionSpec>
             p.cost.add(u, share);
         }
     }
-    match ctx.client.call::<SpecReply>(STAGE, &prompt).await {
+    let ids: Vec<String> = prepared
+        .iter()
+        .map(|p| program.function(p.f).id.to_string())
+        .collect();
+    let narrow = |s: &mut serde_json::Value| one_entry_per_id(s, "specs", "function", &ids);
+    match ctx
+        .client
+        .call_narrowed::<SpecReply>(STAGE, &prompt, narrow)
+        .await
+    {
         Err(e) => {
             for p in prepared {
                 out.push(FunctionSpec {
@@ -821,7 +831,13 @@ async fn expectations(
             calls,
         };
         let prompt = prompt::render(Template::Expect, func.lang, &Vars::default(), &data);
-        let drafts: Vec<CallDraft> = match ctx.client.call::<ExpectReply>(STAGE, &prompt).await {
+        let ids: Vec<String> = data.calls.iter().map(|c| c.id.clone()).collect();
+        let narrow = |s: &mut serde_json::Value| one_entry_per_id(s, "calls", "call", &ids);
+        let drafts: Vec<CallDraft> = match ctx
+            .client
+            .call_narrowed::<ExpectReply>(STAGE, &prompt, narrow)
+            .await
+        {
             Ok((reply, usage)) => {
                 cost.add(&usage, 1.0);
                 reply.calls

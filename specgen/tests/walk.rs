@@ -450,3 +450,64 @@ async fn bad_drafts_are_kept_to_what_is_valid_and_garbage_is_unknown() {
         rn.diagnostics
     );
 }
+
+/// The ids an array entry of a reply schema may name (through `items.$ref`).
+fn pinned_ids(
+    schema: &serde_json::Value,
+    list: &str,
+    field: &str,
+) -> Option<(u64, u64, Vec<String>)> {
+    let array = &schema["properties"][list];
+    let def = array["items"]["$ref"].as_str()?.trim_start_matches('#');
+    let ids = schema.pointer(def)?["properties"][field]["enum"]
+        .as_array()?
+        .iter()
+        .filter_map(|v| v.as_str().map(str::to_string))
+        .collect();
+    Some((
+        array["minItems"].as_u64()?,
+        array["maxItems"].as_u64()?,
+        ids,
+    ))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_request_pins_the_ids_and_the_number_of_entries() {
+    // A schema-constrained model (a local model's grammar) can then neither invent
+    // functions or calls nor run on past the last one.
+    let server = TestServer::start().await;
+    server.respond_with(scripted);
+    let program = Arc::new(fixture());
+    let graph = Arc::new(CallGraph::build(&program));
+    let ids: Vec<String> = program.functions.iter().map(|f| f.id.to_string()).collect();
+    walk(
+        &program,
+        &graph,
+        client(&server.url, Cache::new(None, CacheMode::Off)),
+        Options::default(),
+    )
+    .await;
+    let (mut spec_requests, mut expect_requests) = (0, 0);
+    for body in server.bodies() {
+        let schema = &body["response_format"]["json_schema"]["schema"];
+        if let Some((min, max, named)) = pinned_ids(schema, "specs", "function") {
+            spec_requests += 1;
+            assert!(
+                min == max && max as usize == named.len() && !named.is_empty(),
+                "{schema}"
+            );
+            assert!(named.iter().all(|n| ids.contains(n)), "{named:?}");
+        } else if let Some((min, max, named)) = pinned_ids(schema, "calls", "call") {
+            expect_requests += 1;
+            let want: Vec<String> = (1..=named.len()).map(|k| format!("c{k}")).collect();
+            assert!(min == max && max as usize == named.len(), "{schema}");
+            assert_eq!(named, want);
+        } else {
+            panic!("a request whose schema pins nothing: {schema}");
+        }
+    }
+    assert!(
+        spec_requests > 0 && expect_requests > 0,
+        "{spec_requests} {expect_requests}"
+    );
+}
