@@ -401,8 +401,11 @@ impl Checker<'_> {
                 c.line, c.callee, c.because
             )
         };
+        // Z3 needs the solver on, a formal precondition to decide and a formal state
+        // to decide it from; short of any, the model's word is the note.
+        let state = formals(&c.state, env, Position::Post);
         let goals = match self.call_goals(f, b, env, c, specs) {
-            Some(g) if self.options.use_solver && !g.formal.is_empty() => g,
+            Some(g) if self.options.use_solver && !g.formal.is_empty() && !state.is_empty() => g,
             _ => {
                 if !c.holds {
                     run.notes.push(model_says(""));
@@ -410,13 +413,6 @@ impl Checker<'_> {
                 return;
             }
         };
-        let state = formals(&c.state, env, Position::Post);
-        if state.is_empty() {
-            if !c.holds {
-                run.notes.push(model_says(""));
-            }
-            return;
-        }
         let pre: Vec<&Expr> = pre.iter().collect();
         let state: Vec<&Expr> = state.iter().collect();
         let mut proved = 0;
