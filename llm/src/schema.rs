@@ -15,16 +15,40 @@ pub fn one_entry_per_id(schema: &mut Value, list: &str, field: &str, ids: &[Stri
     };
     array["minItems"] = json!(ids.len());
     array["maxItems"] = json!(ids.len());
-    let item = match array["items"]["$ref"].as_str() {
-        Some(r) => r.strip_prefix('#').unwrap_or(r).to_string(),
-        None => format!("/properties/{list}/items"),
-    };
-    if let Some(f) = schema
-        .pointer_mut(&item)
-        .and_then(|def| def.pointer_mut(&format!("/properties/{field}")))
+    if let Some(f) =
+        entry_mut(schema, list).and_then(|e| e.pointer_mut(&format!("/properties/{field}")))
     {
         f["enum"] = json!(ids);
     }
+}
+
+/// Makes the array `field` of every entry of the array property `list` required and
+/// non-empty: a field the type fills with a default when it is missing (so that a
+/// reply without it still parses) is one a small model under a grammar leaves out.
+pub fn entries_require(schema: &mut Value, list: &str, field: &str) {
+    let Some(entry) = entry_mut(schema, list) else {
+        return;
+    };
+    let Some(f) = entry.pointer_mut(&format!("/properties/{field}")) else {
+        return;
+    };
+    f["minItems"] = json!(1);
+    match entry["required"].as_array_mut() {
+        Some(required) if required.iter().any(|r| r == field) => {}
+        Some(required) => required.push(json!(field)),
+        None => entry["required"] = json!([field]),
+    }
+}
+
+/// The schema of one entry of the array property `list`, found through its `items`
+/// (inline or a `$ref` into `$defs`).
+fn entry_mut<'s>(schema: &'s mut Value, list: &str) -> Option<&'s mut Value> {
+    let items = schema.pointer(&format!("/properties/{list}/items"))?;
+    let path = match items["$ref"].as_str() {
+        Some(r) => r.strip_prefix('#').unwrap_or(r).to_string(),
+        None => format!("/properties/{list}/items"),
+    };
+    schema.pointer_mut(&path)
 }
 
 #[cfg(test)]
@@ -58,6 +82,38 @@ mod tests {
         // Another shape is left alone.
         let mut other = json!({"type": "string"});
         one_entry_per_id(&mut other, "specs", "function", &ids);
+        entries_require(&mut other, "specs", "postconditions");
         assert_eq!(other, json!({"type": "string"}));
+    }
+
+    #[test]
+    fn a_required_field_is_listed_once_and_must_not_be_empty() {
+        let mut schema = json!({
+            "properties": {"specs": {"type": "array", "items": {"$ref": "#/$defs/Draft"}}},
+            "$defs": {"Draft": {
+                "properties": {"summary": {"type": "string"}, "post": {"type": "array"}},
+                "required": ["summary"]
+            }}
+        });
+        entries_require(&mut schema, "specs", "post");
+        entries_require(&mut schema, "specs", "post");
+        let draft = &schema["$defs"]["Draft"];
+        assert_eq!(draft["required"], json!(["summary", "post"]));
+        assert_eq!(draft["properties"]["post"]["minItems"], 1);
+
+        let mut inline = json!({
+            "properties": {"specs": {"type": "array", "items": {"properties": {"post": {"type": "array"}}}}}
+        });
+        entries_require(&mut inline, "specs", "post");
+        assert_eq!(
+            inline["properties"]["specs"]["items"]["required"],
+            json!(["post"])
+        );
+        // A field the entries do not have is not invented.
+        entries_require(&mut inline, "specs", "absent");
+        assert_eq!(
+            inline["properties"]["specs"]["items"]["required"],
+            json!(["post"])
+        );
     }
 }

@@ -22,7 +22,7 @@ use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinSet;
 use vouch_callgraph::{CallGraph, Callee};
 use vouch_frontend::{FnIdx, Function, Lang, Program};
-use vouch_llm::schema::one_entry_per_id;
+use vouch_llm::schema::{entries_require, one_entry_per_id};
 use vouch_llm::{Client, Usage};
 
 /// Limits of the walk; each has a flag and a config key (`[specgen]`).
@@ -568,7 +568,12 @@ async fn specify(ctx: &Ctx, inputs: Vec<(FnIdx, Incoming)>) -> Vec<FunctionSpec>
         .iter()
         .map(|p| program.function(p.f).id.to_string())
         .collect();
-    let narrow = |s: &mut serde_json::Value| one_entry_per_id(s, "specs", "function", &ids);
+    // A spec without a postcondition leaves its function nothing to be checked
+    // against, so the schema asks for at least one.
+    let narrow = |s: &mut serde_json::Value| {
+        one_entry_per_id(s, "specs", "function", &ids);
+        entries_require(s, "specs", "postconditions");
+    };
     match ctx
         .client
         .call_narrowed::<SpecReply>(STAGE, &prompt, narrow)

@@ -472,7 +472,7 @@ fn pinned_ids(
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn each_request_pins_the_ids_and_the_number_of_entries() {
+async fn each_request_pins_the_ids_and_the_number_of_entries_and_asks_for_a_postcondition() {
     // A schema-constrained model (a local model's grammar) can then neither invent
     // functions or calls nor run on past the last one.
     let server = TestServer::start().await;
@@ -497,6 +497,18 @@ async fn each_request_pins_the_ids_and_the_number_of_entries() {
                 "{schema}"
             );
             assert!(named.iter().all(|n| ids.contains(n)), "{named:?}");
+            // Every spec must bring a postcondition to check the function against.
+            let def = schema["properties"]["specs"]["items"]["$ref"]
+                .as_str()
+                .and_then(|r| schema.pointer(r.trim_start_matches('#')))
+                .expect("the entries are a definition");
+            assert!(
+                def["required"]
+                    .as_array()
+                    .is_some_and(|r| r.contains(&serde_json::json!("postconditions"))),
+                "{def}"
+            );
+            assert_eq!(def["properties"]["postconditions"]["minItems"], 1, "{def}");
         } else if let Some((min, max, named)) = pinned_ids(schema, "calls", "call") {
             expect_requests += 1;
             let want: Vec<String> = (1..=named.len()).map(|k| format!("c{k}")).collect();
