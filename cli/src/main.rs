@@ -88,7 +88,7 @@ Exit codes: 0 every function specified, 3 some are unknown (budget spent, model 
         long_about = "Write every function's spec (from the run store, or with the model), then check each function \
 against its own spec, assuming only the specs of the functions it calls.\n\n\
 The body is cut into blocks of about --block-lines lines along its statements; the model reasons forward block by \
-block, then decides every postcondition and error clause at the exits. Z3 decides whatever is formal: it proves \
+block, then decides every postcondition, side effect and error clause at the exits. Z3 decides whatever is formal: it proves \
 clauses from the exit states (and wins over the model), refutes them with a model, rejects counterexamples that \
 break the formal preconditions, and flags vacuous specs.\n\n\
 A function is `verified` only if every clause was shown to hold and nothing was skipped; `violated` comes with \

@@ -6,7 +6,8 @@
 //!    current precondition and returns the postcondition (the next block's
 //!    precondition), whether each callee's preconditions hold at its call, and the
 //!    state at every exit in the block.
-//! 3. A verdict request decides every postcondition and error clause at the exits;
+//! 3. A verdict request decides every postcondition, side effect and error clause at
+//!    the exits;
 //!    a violation must come with a counterexample.
 //! 4. Z3 decides what is formal: a clause whose formal fragment follows from every
 //!    exit's formal state is proved (Z3 wins over the model); a clause the model passes
@@ -109,7 +110,7 @@ pub enum Verdict {
         /// Its formal fragment, if it has one.
         #[serde(skip_serializing_if = "Option::is_none")]
         formal: Option<String>,
-        /// Its section of the spec (`postcondition` or `error`).
+        /// Its section of the spec (`postcondition`, `side_effect` or `error`).
         section: Section,
         /// The caller expectations it came from (provenance ids of the spec).
         #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -188,7 +189,7 @@ struct StepReply {
 
 #[derive(Clone, Debug, Deserialize, JsonSchema)]
 struct ClauseVerdict {
-    /// The clause id from the request (`p1`, `r1`, ...).
+    /// The clause id from the request (`p1`, `s1`, `r1`, ...).
     #[schemars(length(max = 8))]
     clause: String,
     holds: bool,
@@ -622,22 +623,27 @@ impl Checker<'_> {
             .enumerate()
             .map(|(i, c)| (format!("p{}", i + 1), c)))
         .chain(
+            spec.side_effects
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (format!("s{}", i + 1), c)),
+        )
+        .chain(
             spec.errors
                 .iter()
                 .enumerate()
                 .map(|(i, c)| (format!("r{}", i + 1), c)),
         )
         .collect();
-        let section = |id: &str| {
-            if id.starts_with('r') {
-                Section::Error
-            } else {
-                Section::Postcondition
-            }
+        let section = |id: &str| match id.as_bytes().first() {
+            Some(b'r') => Section::Error,
+            Some(b's') => Section::SideEffect,
+            _ => Section::Postcondition,
         };
         if clauses.is_empty() {
             return Verdict::Unknown {
-                reason: "the spec states no postcondition or error clause to check".into(),
+                reason: "the spec states no postcondition, side effect or error clause to check"
+                    .into(),
             };
         }
         let whole = numbered(

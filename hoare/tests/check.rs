@@ -452,3 +452,56 @@ async fn a_proof_that_needs_arithmetic_not_to_wrap_is_not_verified() {
         "{r:?}"
     );
 }
+
+#[tokio::test]
+async fn a_side_effect_is_a_clause_the_verdict_decides() {
+    // A function whose spec promises only a side effect still has something to be
+    // checked against: the side effect is clause s1 of the verdict request.
+    let server = TestServer::start().await;
+    stand_in(
+        &server,
+        json!([]),
+        json!({"clause": "s1", "holds": false, "counterexample": [{"name": "a", "value": "4"}, {"name": "b", "value": "2"}], "lines": [5], "explanation": "nothing is logged"}),
+    );
+    let program = vouch_frontend::parse_source("d.c", SRC);
+    let f = program
+        .functions
+        .iter()
+        .position(|f| f.name == "divide")
+        .expect("divide");
+    let func = &program.functions[f];
+    let draft = SpecDraft {
+        summary: "Divides a by b and logs it.".into(),
+        preconditions: b_nonzero(),
+        postconditions: Vec::new(),
+        side_effects: vec![clause("the division is logged", None)],
+        errors: Vec::new(),
+        confidence: 1.0,
+    };
+    let (spec, _) = Spec::from_draft(func.id.as_str(), Origin::Root, draft, &env_of(func), &[]);
+    let r = run_check(
+        &server,
+        &program,
+        f,
+        &spec,
+        &HashMap::new(),
+        CheckOptions::default(),
+    )
+    .await;
+    match &r.verdict {
+        Verdict::Violated {
+            section, clause, ..
+        } => {
+            assert_eq!(*section, vouch_specgen::spec::Section::SideEffect);
+            assert_eq!(clause, "the division is logged");
+        }
+        other => panic!("{other:?}"),
+    }
+    let verdict_request = server
+        .bodies()
+        .into_iter()
+        .map(|b| user(&b))
+        .find(|u| u.starts_with("Decide every clause"))
+        .expect("a verdict request");
+    assert!(verdict_request.contains("\"s1\""), "{verdict_request}");
+}
