@@ -162,6 +162,8 @@ impl LocalServer {
                 &context.to_string(),
             ])
             // One slot with the whole context: vouch sends one request at a time to it.
+            // More slots, each keeping its own prompt cache, evaluate no fewer prompt
+            // tokens on a recorded run (`scripts/bench-local-slots --store`).
             .args(["-t", &threads.to_string(), "--parallel", "1", "--no-webui"])
             .stdin(Stdio::null())
             .stdout(Stdio::from(log_file.try_clone().map_err(|source| {
