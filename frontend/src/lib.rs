@@ -214,27 +214,9 @@ struct Job {
     line_off: u32,
 }
 
-/// Parses and lowers every file, in parallel, and merges the results into a [`Program`].
-pub fn parse(sources: Sources, opts: &Options) -> Program {
-    let _span = tracing::info_span!("parse", files = sources.files.len()).entered();
-    let Sources {
-        base,
-        files,
-        mut diagnostics,
-    } = sources;
-    let rust_paths: Vec<&str> = files
-        .iter()
-        .filter(|f| f.lang == Lang::Rust)
-        .map(|f| f.path.as_str())
-        .collect();
-    let layout = modules::Layout::new(&base, &rust_paths);
-    let crate_modules: HashMap<usize, CrateModule> = files
-        .iter()
-        .enumerate()
-        .filter(|(_, f)| f.lang == Lang::Rust)
-        .map(|(i, f)| (i, layout.crate_module(&f.path, &rust_paths)))
-        .collect();
-
+/// The parse work of `files`: each file whole, a large C file in chunks; largest
+/// first, so the long jobs do not finish last on their own.
+fn jobs(files: &[SourceFile], opts: &Options) -> Vec<Job> {
     let mut jobs = Vec::new();
     for (i, f) in files.iter().enumerate() {
         let points = if f.lang == Lang::C && f.text.len() > opts.chunk_bytes.max(1) * 2 {
@@ -263,9 +245,53 @@ pub fn parse(sources: Sources, opts: &Options) -> Program {
             start = end;
         }
     }
-    let started = std::time::Instant::now();
-    // Largest first, so the long jobs do not finish last on their own.
     jobs.sort_by_key(|j| std::cmp::Reverse(j.end - j.start));
+    jobs
+}
+
+/// Only the tree-sitter parse of [`parse`], over the same jobs on the same threads,
+/// with nothing lowered: the ceiling of the frontend's throughput, for the benchmark
+/// (`scripts/bench-graph`). Returns the number of syntax nodes.
+#[doc(hidden)]
+pub fn parse_trees_only(sources: &Sources, opts: &Options) -> usize {
+    let files = &sources.files;
+    jobs(files, opts)
+        .par_iter()
+        .map(|j| {
+            let f = &files[j.file];
+            let lang: tree_sitter::Language = match f.lang {
+                Lang::C => tree_sitter_c::LANGUAGE.into(),
+                Lang::Rust => tree_sitter_rust::LANGUAGE.into(),
+            };
+            syntax::parse(&lang, &f.text[j.start..j.end])
+                .map_or(0, |t| t.root_node().descendant_count())
+        })
+        .sum()
+}
+
+/// Parses and lowers every file, in parallel, and merges the results into a [`Program`].
+pub fn parse(sources: Sources, opts: &Options) -> Program {
+    let _span = tracing::info_span!("parse", files = sources.files.len()).entered();
+    let Sources {
+        base,
+        files,
+        mut diagnostics,
+    } = sources;
+    let rust_paths: Vec<&str> = files
+        .iter()
+        .filter(|f| f.lang == Lang::Rust)
+        .map(|f| f.path.as_str())
+        .collect();
+    let layout = modules::Layout::new(&base, &rust_paths);
+    let crate_modules: HashMap<usize, CrateModule> = files
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.lang == Lang::Rust)
+        .map(|(i, f)| (i, layout.crate_module(&f.path, &rust_paths)))
+        .collect();
+
+    let jobs = jobs(&files, opts);
+    let started = std::time::Instant::now();
     let mut done: Vec<(usize, usize, FileFacts)> = jobs
         .par_iter()
         .map(|j| {
