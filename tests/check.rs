@@ -121,3 +121,63 @@ async fn a_recorded_check_replays_with_the_same_verdicts() {
         report["usage"]
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn test_code_is_left_out_unless_asked_for() {
+    // c-ringbuf's tests/test_ringbuf.c holds `main` and seven test functions: their
+    // calls shape the library's specs, but they are checked only with --check-tests.
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../corpora/c-ringbuf");
+    let corpus = corpus.to_str().expect("utf-8");
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let store = tmp.path().join("vouch.db");
+    let server = TestServer::start().await;
+    server.respond_with(finds_rb1);
+    let run = |extra: &'static [&'static str]| {
+        let mut args = vec![
+            "check",
+            corpus,
+            "--model",
+            "test-model",
+            "--store",
+            store.to_str().expect("utf-8"),
+            "--base-url",
+            server.url.as_str(),
+            "--format",
+            "json",
+        ];
+        args.extend(extra);
+        let args: Vec<String> = args.into_iter().map(str::to_string).collect();
+        async move {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            let out = vouch(&args, &[]).await;
+            let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+                panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stderr))
+            });
+            report
+        }
+    };
+    let in_tests = |report: &Value| {
+        report["results"]
+            .as_array()
+            .expect("results")
+            .iter()
+            .filter(|r| r["file"].as_str().is_some_and(|f| f.starts_with("tests/")))
+            .count()
+    };
+
+    let default = run(&[]).await;
+    assert_eq!(
+        default["summary"]["tests_not_checked"], 8,
+        "{}",
+        default["summary"]
+    );
+    assert_eq!(in_tests(&default), 0);
+
+    let all = run(&["--check-tests"]).await;
+    assert_eq!(all["summary"]["tests_not_checked"], 0, "{}", all["summary"]);
+    assert_eq!(in_tests(&all), 8);
+    assert_eq!(
+        all["results"].as_array().map(Vec::len),
+        default["results"].as_array().map(|r| r.len() + 8)
+    );
+}

@@ -2,7 +2,7 @@
 //! (`findings.json`, `report.sarif`, `index.html`, `summary.md`, `tests/`), with the
 //! findings on stdout and an exit code a CI job can act on.
 
-use crate::check::{CheckFlags, NO_SPEC, check_all};
+use crate::check::{CheckFlags, NO_SPEC, check_all, to_check};
 use crate::confirm::{ConfirmFlags, confirm_findings};
 use crate::specs::{ModelFlags, Prepared, connect, prepare, specify};
 use crate::{EXIT_PARTIAL, FileArgs, Output};
@@ -184,10 +184,7 @@ pub(crate) async fn audit_tree(
     let (specs, _) = specify(prepared, &client, targets, quiet).await;
     timings.push(("specgen", t.elapsed().as_secs_f64()));
     let t = Instant::now();
-    let chosen: Vec<FnIdx> = match targets {
-        Some(t) => t.to_vec(),
-        None => specs.keys().copied().collect(),
-    };
+    let (chosen, tests) = to_check(&prepared.program, &specs, targets, checking);
     let results = check_all(prepared, &client, &specs, chosen, checking, quiet).await;
     timings.push(("hoare", t.elapsed().as_secs_f64()));
     let by_id = crate::check::specs_by_id(&specs);
@@ -197,6 +194,7 @@ pub(crate) async fn audit_tree(
         results,
         reports::RunInfo::default(),
     );
+    report.summary.tests_not_checked = tests;
     let t = Instant::now();
     confirm_findings(prepared, &client, &by_id, &mut report, confirming, quiet).await;
     timings.push(("testgen", t.elapsed().as_secs_f64()));
@@ -505,7 +503,7 @@ fn print_findings(report: &Report, dir: &Path) -> Result<()> {
     let m = &report.summary;
     let _ = writeln!(
         s,
-        "\n{} findings: {} confirmed, {} unconfirmed, {} refuted, {} suppressed\n{} functions: {} verified, {} unknown\nreport: {}",
+        "\n{} findings: {} confirmed, {} unconfirmed, {} refuted, {} suppressed\n{} functions: {} verified, {} unknown{}\nreport: {}",
         m.violated,
         m.confirmed,
         m.unconfirmed,
@@ -514,6 +512,10 @@ fn print_findings(report: &Report, dir: &Path) -> Result<()> {
         m.checked,
         m.verified,
         m.unknown,
+        match m.tests_not_checked {
+            0 => String::new(),
+            n => format!("; {n} test functions not checked (--check-tests)"),
+        },
         dir.join("index.html").display()
     );
     let mut out = Output::create(None)?;

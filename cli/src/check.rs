@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use tokio::task::JoinSet;
-use vouch_frontend::FnIdx;
+use vouch_frontend::{FnIdx, Program};
 use vouch_hoare::{CheckOptions, CheckResult, Checker, Solver, Verdict};
 use vouch_llm::{Client, UsageReport};
 use vouch_specgen::{FunctionSpec, Outcome, Spec};
@@ -60,6 +60,30 @@ pub(crate) struct CheckFlags {
     /// Let the model alone judge, without Z3 (to measure what the solver adds)
     #[arg(long)]
     pub(crate) no_solver: bool,
+    /// Check test code too (`#[test]` and `#[cfg(test)]` functions, files under a
+    /// `tests` directory or named `test_*`/`*_test`); by default its calls only tell
+    /// what its callees must do
+    #[arg(long)]
+    pub(crate) check_tests: bool,
+}
+
+/// The functions to check: those named with `--function`, or every function with a
+/// spec except test code (unless `--check-tests`); and how many test functions were
+/// left out.
+pub(crate) fn to_check(
+    program: &Program,
+    specs: &BTreeMap<FnIdx, FunctionSpec>,
+    targets: Option<&[FnIdx]>,
+    flags: &CheckFlags,
+) -> (Vec<FnIdx>, usize) {
+    if let Some(t) = targets {
+        return (t.to_vec(), 0);
+    }
+    let (tests, chosen): (Vec<FnIdx>, Vec<FnIdx>) = specs
+        .keys()
+        .copied()
+        .partition(|&f| !flags.check_tests && program.is_test_code(f));
+    (chosen, tests.len())
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -91,6 +115,8 @@ struct Summary {
     violated: usize,
     unknown: usize,
     z3_decided: usize,
+    /// Test functions left out (`--check-tests` checks them).
+    tests_not_checked: usize,
 }
 
 pub fn run(args: CheckArgs) -> Result<ExitCode> {
@@ -103,10 +129,12 @@ pub fn run(args: CheckArgs) -> Result<ExitCode> {
         // A function's check needs its callees' specs, which come after its own in the
         // top-down walk: every spec is written first.
         let (specs, _) = specify(&prepared, &client, None, args.quiet).await;
-        let chosen: Vec<FnIdx> = match &targets {
-            Some(t) => t.clone(),
-            None => specs.keys().copied().collect(),
-        };
+        let (chosen, tests) = to_check(
+            &prepared.program,
+            &specs,
+            targets.as_deref(),
+            &args.checking,
+        );
         let results = check_all(
             &prepared,
             &client,
@@ -121,7 +149,7 @@ pub fn run(args: CheckArgs) -> Result<ExitCode> {
         if let Some(local) = connected.local {
             local.stop().await;
         }
-        write(&args, &prepared.program, results, usage, model)
+        write(&args, &prepared.program, results, tests, usage, model)
     })
 }
 
@@ -229,11 +257,15 @@ fn write(
     args: &CheckArgs,
     program: &vouch_frontend::Program,
     mut results: Vec<CheckResult>,
+    tests_not_checked: usize,
     usage: UsageReport,
     model: String,
 ) -> Result<ExitCode> {
     results.sort_by(|a, b| a.id.cmp(&b.id));
-    let mut summary = Summary::default();
+    let mut summary = Summary {
+        tests_not_checked,
+        ..Summary::default()
+    };
     for r in &results {
         summary.z3_decided += r.z3_decided;
         match r.verdict {
@@ -349,5 +381,12 @@ fn text(report: &Report<'_>) -> String {
         "Z3 steps",
         m.z3_decided
     );
+    if m.tests_not_checked > 0 {
+        let _ = writeln!(
+            s,
+            "{:<10} {:>8}  (test functions; --check-tests checks them)",
+            "not checked", m.tests_not_checked
+        );
+    }
     s
 }

@@ -394,6 +394,30 @@ impl Program {
             .unwrap_or("")
     }
 
+    /// Whether `f` is test code: a Rust `#[test]` function, one inside `#[cfg(test)]`,
+    /// in an integration test or bench target; or, in either language, one in a file
+    /// under a `test`/`tests`/`testing` directory or named `test_*`, `*_test` or
+    /// `*_tests`. Its calls still tell what its callees must do; vouch does not check
+    /// it against a spec of its own unless asked to.
+    pub fn is_test_code(&self, f: FnIdx) -> bool {
+        let func = self.function(f);
+        if let Some(r) = &func.rust
+            && (r.is_test
+                || r.in_cfg_test
+                || r.krate.contains("#test")
+                || r.krate.contains("#bench"))
+        {
+            return true;
+        }
+        let path = std::path::Path::new(&self.file(func.file).path);
+        let dirs = path.parent().into_iter().flat_map(|p| p.components());
+        let test_dir = dirs
+            .filter_map(|c| c.as_os_str().to_str())
+            .any(|d| matches!(d, "test" | "tests" | "testing"));
+        let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+        test_dir || stem.starts_with("test_") || stem.ends_with("_test") || stem.ends_with("_tests")
+    }
+
     /// Call sites of one function (they are sorted by caller).
     pub fn calls_of(&self, caller: FnIdx) -> &[CallSite] {
         let start = self.call_sites.partition_point(|c| c.caller < caller);

@@ -79,6 +79,13 @@ pub fn to_markdown(report: &Report) -> String {
         s.violated,
         s.unknown
     );
+    if s.tests_not_checked > 0 {
+        let _ = writeln!(
+            out,
+            "{} test functions were not checked against specs of their own (`--check-tests` checks them); their calls shaped the specs of the functions they call.\n",
+            s.tests_not_checked
+        );
+    }
     for k in &report.run.skipped {
         let _ = writeln!(
             out,
