@@ -187,7 +187,10 @@ pub(crate) async fn check_all(
     };
     let mut results: Vec<CheckResult> = Vec::new();
     let mut tasks = JoinSet::new();
-    let in_flight = prepared.llm.max_concurrency.max(1) * 2;
+    // Twice the client's own limit (1 for a local model, whatever the configuration
+    // said): enough to keep it busy, few enough that functions finish one after
+    // another rather than every step request of every function first.
+    let in_flight = client.max_concurrency() * 2;
     let mut queue = chosen.into_iter();
     loop {
         while tasks.len() < in_flight
