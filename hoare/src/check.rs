@@ -211,6 +211,52 @@ struct VerdictReply {
     clauses: Vec<ClauseVerdict>,
 }
 
+/// Narrows the verdict reply's schema to this request: one entry per clause id, and
+/// each entry either `holds: true`, or `holds: false` with a counterexample, the lines
+/// and an explanation. A model under a grammar cannot then call a clause broken and
+/// leave out why, which makes the verdict `Unknown` (a small model does so whenever
+/// the fields are optional).
+fn verdict_schema(schema: &mut serde_json::Value, ids: &[String]) {
+    use serde_json::json;
+    vouch_llm::schema::one_entry_per_id(schema, "clauses", "clause", ids);
+    let Some(path) = schema
+        .pointer("/properties/clauses/items/$ref")
+        .and_then(|r| r.as_str())
+        .map(|r| r.trim_start_matches('#').to_string())
+    else {
+        return;
+    };
+    let Some(entry) = schema.pointer_mut(&path) else {
+        return;
+    };
+    let props = entry["properties"].clone();
+    let non_empty = |field: &str| {
+        let mut p = props[field].clone();
+        p["minItems"] = json!(1);
+        p
+    };
+    let mut explanation = props["explanation"].clone();
+    explanation["minLength"] = json!(1);
+    *entry = json!({"anyOf": [
+        {
+            "type": "object",
+            "properties": {"clause": props["clause"], "holds": {"const": true}, "lines": props["lines"]},
+            "required": ["clause", "holds"],
+        },
+        {
+            "type": "object",
+            "properties": {
+                "clause": props["clause"],
+                "holds": {"const": false},
+                "counterexample": non_empty("counterexample"),
+                "lines": non_empty("lines"),
+                "explanation": explanation,
+            },
+            "required": ["clause", "holds", "counterexample", "lines", "explanation"],
+        },
+    ]});
+}
+
 /// Checks functions against their specs.
 pub struct Checker<'a> {
     pub program: &'a Program,
@@ -670,9 +716,7 @@ impl Checker<'_> {
             &data,
         );
         let ids: Vec<String> = clauses.iter().map(|(id, _)| id.clone()).collect();
-        let narrow = |s: &mut serde_json::Value| {
-            vouch_llm::schema::one_entry_per_id(s, "clauses", "clause", &ids);
-        };
+        let narrow = |s: &mut serde_json::Value| verdict_schema(s, &ids);
         let reply: VerdictReply = match self.client.call_narrowed(STAGE, &prompt, narrow).await {
             Ok((r, u)) => {
                 run.usage.add(&u);

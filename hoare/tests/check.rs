@@ -505,3 +505,42 @@ async fn a_side_effect_is_a_clause_the_verdict_decides() {
         .expect("a verdict request");
     assert!(verdict_request.contains("\"s1\""), "{verdict_request}");
 }
+
+#[tokio::test]
+async fn a_broken_verdict_must_bring_its_counterexample_in_the_schema() {
+    // Under a grammar, a model that may leave the counterexample out does so, and its
+    // "broken" is then Unknown: the schema asks for it whenever `holds` is false.
+    let server = TestServer::start().await;
+    stand_in(&server, json!([]), json!({"clause": "p1", "holds": true}));
+    check(&server, b_nonzero()).await;
+    let body = server
+        .bodies()
+        .into_iter()
+        .find(|b| user(b).starts_with("Decide every clause"))
+        .expect("a verdict request");
+    let schema = &body["response_format"]["json_schema"]["schema"];
+    let entry = schema["properties"]["clauses"]["items"]["$ref"]
+        .as_str()
+        .and_then(|r| schema.pointer(r.trim_start_matches('#')))
+        .expect("the entries are a definition");
+    let shapes = entry["anyOf"].as_array().expect("two shapes");
+    let broken = shapes
+        .iter()
+        .find(|s| s["properties"]["holds"]["const"] == json!(false))
+        .expect("a broken shape");
+    for field in ["counterexample", "lines", "explanation"] {
+        assert!(
+            broken["required"]
+                .as_array()
+                .is_some_and(|r| r.contains(&json!(field))),
+            "{broken}"
+        );
+    }
+    assert_eq!(broken["properties"]["counterexample"]["minItems"], 1);
+    assert_eq!(broken["properties"]["clause"]["enum"], json!(["p1"]));
+    let holds = shapes
+        .iter()
+        .find(|s| s["properties"]["holds"]["const"] == json!(true))
+        .expect("a holds shape");
+    assert_eq!(holds["required"], json!(["clause", "holds"]));
+}
