@@ -19,9 +19,7 @@ use std::process::Output;
 use support::TestServer;
 
 fn verdicts(out: &Output) -> Vec<Value> {
-    let report: Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stderr)));
-    report["results"]
+    report(out)["results"]
         .as_array()
         .expect("results")
         .iter()
@@ -33,6 +31,12 @@ fn verdicts(out: &Output) -> Vec<Value> {
             })
         })
         .collect()
+}
+
+/// The JSON report a `vouch check --format json` run printed.
+fn report(out: &Output) -> Value {
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stderr)))
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -111,7 +115,7 @@ async fn a_recorded_check_replays_with_the_same_verdicts() {
         String::from_utf8_lossy(&again.stderr)
     );
     assert_eq!(verdicts(&again), recorded);
-    let report: Value = serde_json::from_slice(&again.stdout).expect("json");
+    let report = report(&again);
     assert_eq!(report["usage"]["total"]["calls"], 0);
     assert!(
         report["usage"]["total"]["cache_hits"]
@@ -132,30 +136,19 @@ async fn test_code_is_left_out_unless_asked_for() {
     let store = tmp.path().join("vouch.db");
     let server = TestServer::start().await;
     server.respond_with(finds_rb1);
-    let run = |extra: &'static [&'static str]| {
-        let mut args = vec![
-            "check",
-            corpus,
-            "--model",
-            "test-model",
-            "--store",
-            store.to_str().expect("utf-8"),
-            "--base-url",
-            server.url.as_str(),
-            "--format",
-            "json",
-        ];
-        args.extend(extra);
-        let args: Vec<String> = args.into_iter().map(str::to_string).collect();
-        async move {
-            let args: Vec<&str> = args.iter().map(String::as_str).collect();
-            let out = vouch(&args, &[]).await;
-            let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-                panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stderr))
-            });
-            report
-        }
-    };
+    let store = store.to_str().expect("utf-8");
+    let base = [
+        "check",
+        corpus,
+        "--model",
+        "test-model",
+        "--store",
+        store,
+        "--base-url",
+        server.url.as_str(),
+        "--format",
+        "json",
+    ];
     let in_tests = |report: &Value| {
         report["results"]
             .as_array()
@@ -165,7 +158,7 @@ async fn test_code_is_left_out_unless_asked_for() {
             .count()
     };
 
-    let default = run(&[]).await;
+    let default = report(&vouch(&base, &[]).await);
     assert_eq!(
         default["summary"]["tests_not_checked"], 8,
         "{}",
@@ -173,7 +166,7 @@ async fn test_code_is_left_out_unless_asked_for() {
     );
     assert_eq!(in_tests(&default), 0);
 
-    let all = run(&["--check-tests"]).await;
+    let all = report(&vouch(&[&base[..], &["--check-tests"]].concat(), &[]).await);
     assert_eq!(all["summary"]["tests_not_checked"], 0, "{}", all["summary"]);
     assert_eq!(in_tests(&all), 8);
     assert_eq!(

@@ -387,8 +387,8 @@ fn text(report: &Report<'_>) -> String {
     if m.tests_not_checked > 0 {
         let _ = writeln!(
             s,
-            "{:<10} {:>8}  (test functions; --check-tests checks them)",
-            "not checked", m.tests_not_checked
+            "{:<10} {:>8}  (test functions not checked; --check-tests checks them)",
+            "tests", m.tests_not_checked
         );
     }
     s

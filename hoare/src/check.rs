@@ -219,14 +219,7 @@ struct VerdictReply {
 fn verdict_schema(schema: &mut serde_json::Value, ids: &[String]) {
     use serde_json::json;
     vouch_llm::schema::one_entry_per_id(schema, "clauses", "clause", ids);
-    let Some(path) = schema
-        .pointer("/properties/clauses/items/$ref")
-        .and_then(|r| r.as_str())
-        .map(|r| r.trim_start_matches('#').to_string())
-    else {
-        return;
-    };
-    let Some(entry) = schema.pointer_mut(&path) else {
+    let Some(entry) = vouch_llm::schema::entry_mut(schema, "clauses") else {
         return;
     };
     let props = entry["properties"].clone();

@@ -104,13 +104,6 @@ async fn check_with(
     pre: Vec<Clause>,
     options: CheckOptions,
 ) -> (vouch_hoare::CheckResult, u64) {
-    let program = vouch_frontend::parse_source("d.c", SRC);
-    let f = program
-        .functions
-        .iter()
-        .position(|f| f.name == "divide")
-        .expect("divide");
-    let func = &program.functions[f];
     let draft = SpecDraft {
         summary: "Divides a by b.".into(),
         preconditions: pre,
@@ -122,10 +115,26 @@ async fn check_with(
         errors: Vec::new(),
         confidence: 1.0,
     };
+    let result = check_divide(server, draft, options).await;
+    (result, server.calls())
+}
+
+/// Checks `divide` of [`SRC`] against the spec `draft` makes (which must be valid).
+async fn check_divide(
+    server: &TestServer,
+    draft: SpecDraft,
+    options: CheckOptions,
+) -> vouch_hoare::CheckResult {
+    let program = vouch_frontend::parse_source("d.c", SRC);
+    let f = program
+        .functions
+        .iter()
+        .position(|f| f.name == "divide")
+        .expect("divide");
+    let func = &program.functions[f];
     let (spec, diags) = Spec::from_draft(func.id.as_str(), Origin::Root, draft, &env_of(func), &[]);
     assert!(diags.is_empty(), "{diags:?}");
-    let result = run_check(server, &program, f, &spec, &HashMap::new(), options).await;
-    (result, server.calls())
+    run_check(server, &program, f, &spec, &HashMap::new(), options).await
 }
 
 fn b_nonzero() -> Vec<Clause> {
@@ -463,13 +472,6 @@ async fn a_side_effect_is_a_clause_the_verdict_decides() {
         json!([]),
         json!({"clause": "s1", "holds": false, "counterexample": [{"name": "a", "value": "4"}, {"name": "b", "value": "2"}], "lines": [5], "explanation": "nothing is logged"}),
     );
-    let program = vouch_frontend::parse_source("d.c", SRC);
-    let f = program
-        .functions
-        .iter()
-        .position(|f| f.name == "divide")
-        .expect("divide");
-    let func = &program.functions[f];
     let draft = SpecDraft {
         summary: "Divides a by b and logs it.".into(),
         preconditions: b_nonzero(),
@@ -478,16 +480,7 @@ async fn a_side_effect_is_a_clause_the_verdict_decides() {
         errors: Vec::new(),
         confidence: 1.0,
     };
-    let (spec, _) = Spec::from_draft(func.id.as_str(), Origin::Root, draft, &env_of(func), &[]);
-    let r = run_check(
-        &server,
-        &program,
-        f,
-        &spec,
-        &HashMap::new(),
-        CheckOptions::default(),
-    )
-    .await;
+    let r = check_divide(&server, draft, CheckOptions::default()).await;
     match &r.verdict {
         Verdict::Violated {
             section, clause, ..

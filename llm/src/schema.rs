@@ -42,7 +42,7 @@ pub fn entries_require(schema: &mut Value, list: &str, field: &str) {
 
 /// The schema of one entry of the array property `list`, found through its `items`
 /// (inline or a `$ref` into `$defs`).
-fn entry_mut<'s>(schema: &'s mut Value, list: &str) -> Option<&'s mut Value> {
+pub fn entry_mut<'s>(schema: &'s mut Value, list: &str) -> Option<&'s mut Value> {
     let items = schema.pointer(&format!("/properties/{list}/items"))?;
     let path = match items["$ref"].as_str() {
         Some(r) => r.strip_prefix('#').unwrap_or(r).to_string(),
