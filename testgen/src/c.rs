@@ -4,7 +4,9 @@
 //! folder holding a header), the other sources linked in, compiled with ASan and UBSan,
 //! and run in the sandbox. The outcome is classified.
 
-use crate::sandbox::{Exit, RunOutput, SRC_DIR, Sandbox, SandboxError, WORK_DIR};
+use crate::sandbox::{
+    Exit, RunOutput, SRC_DIR, Sandbox, SandboxError, WORK_DIR, absolute, shell_quote,
+};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -119,10 +121,12 @@ pub fn defines_main(text: &str) -> bool {
 }
 
 /// The whole harness file: the prelude, the function's translation unit with its
-/// `main` renamed, then the harness's own code (which defines `main`).
+/// `main` renamed, then the harness's own code (which defines `main`). The unit is
+/// included by a path relative to the harness: the tree sits beside it, in the sandbox
+/// as in an unsandboxed run's scratch directory.
 pub fn harness_source(unit: &str, body: &str) -> String {
     format!(
-        "{PRELUDE}#define main vouch_unit_main\n#include \"{SRC_DIR}/tree/{unit}\"\n#undef main\n\n{body}\n"
+        "{PRELUDE}#define main vouch_unit_main\n#include \"tree/{unit}\"\n#undef main\n\n{body}\n"
     )
 }
 
@@ -198,9 +202,12 @@ pub struct Confirmation {
     pub outcome: Outcome,
     /// The harness file as built.
     pub source: String,
-    /// The command that reproduces the run (with the harness saved as `harness.c` in
-    /// the directory bound at `SRC_DIR`).
+    /// The command as it was run (its files in directories removed since).
     pub command: String,
+    /// A shell script that repeats the run from the test saved beside it (see
+    /// [`Sandbox::reproduce_script`]); empty in results kept from before it existed.
+    #[serde(default)]
+    pub reproduce: String,
     pub output: String,
 }
 
@@ -224,10 +231,21 @@ pub fn confirm(
     let script = script(project, unit);
     let run = sandbox.run(&binds, &script)?;
     let command = sandbox.command_line(&binds, &script);
+    let reproduce = sandbox.reproduce_script(
+        &format!("Builds the harness beside this script with {unit} and the project's other sources, and runs it."),
+        ".c",
+        "",
+        &[
+            (shell_quote(&absolute(&project.root).display().to_string()), "tree".into()),
+            ("\"$test\"".into(), "harness.c".into()),
+        ],
+        &script,
+    );
     Ok(Confirmation {
         outcome: classify(&run),
         source,
         command,
+        reproduce,
         output: format!("{}{}", run.stdout, run.stderr),
     })
 }

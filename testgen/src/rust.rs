@@ -5,7 +5,7 @@
 //! latter the scratch copy gets proptest as a dev-dependency.
 
 use crate::c::{Confirmation, Outcome};
-use crate::sandbox::{RunOutput, SRC_DIR, Sandbox, SandboxError, WORK_DIR};
+use crate::sandbox::{RunOutput, SRC_DIR, Sandbox, SandboxError, WORK_DIR, shell_quote};
 use std::path::{Path, PathBuf};
 
 /// The probe's module and test name.
@@ -144,17 +144,39 @@ fn run_module(
     let quote = |s: &str| format!("'{}'", s.replace('\'', r"'\''"));
     let script = format!(
         "export CARGO_HOME={} RUSTUP_HOME={} PATH={}/bin:\"$PATH\" CARGO_TERM_COLOR=never RUST_BACKTRACE=0\n\
-cp -r {SRC_DIR}/crate {WORK_DIR}/crate && cd {WORK_DIR}/crate || exit 96\n\
+cp -R -H {SRC_DIR}/crate {WORK_DIR}/crate && cd {WORK_DIR}/crate || exit 96\n\
 CARGO_TARGET_DIR={WORK_DIR}/target exec cargo test --offline --quiet --lib {test}::{test} -- --nocapture",
         quote(&cargo_home),
         quote(&rustup_home),
         quote(&cargo_home),
     );
     let run = sandbox.run(&binds, &script)?;
+    let mut setup = format!(
+        "mkdir \"$scratch/crate\"\n\
+tar -C {} --exclude=target --exclude=.git --exclude=.vouch -cf - . | tar -C \"$scratch/crate\" -xf -\n\
+cat \"$test\" >> \"$scratch/crate/\"{}\n",
+        shell_quote(&crate::sandbox::absolute(crate_dir).display().to_string()),
+        shell_quote(file)
+    );
+    if proptest {
+        let manifest = std::fs::read_to_string(copy.join("Cargo.toml")).map_err(io)?;
+        setup.push_str(&format!(
+            "cat > \"$scratch/crate/Cargo.toml\" <<'VOUCH_MANIFEST'\n{}\nVOUCH_MANIFEST\n",
+            manifest.trim_end()
+        ));
+    }
+    let reproduce = sandbox.reproduce_script(
+        &format!("Appends the test module beside this script to {file} in a copy of the crate, and runs its test."),
+        ".rs",
+        &setup,
+        &[("\"$scratch/crate\"".into(), "crate".into())],
+        &script,
+    );
     Ok(Confirmation {
         outcome: classify_rust(&run),
         source: module.to_string(),
         command: sandbox.command_line(&binds, &script),
+        reproduce,
         output: format!("{}{}", run.stdout, run.stderr),
     })
 }

@@ -162,27 +162,87 @@ impl Sandbox {
         a
     }
 
-    /// The command line that reproduces a run by hand.
+    /// The command line of a run: `binds` and `script` as given to [`Sandbox::run`].
     pub fn command_line(&self, binds: &[(PathBuf, String)], script: &str) -> String {
-        let quote = |s: &str| {
-            if s.chars()
-                .all(|c| c.is_ascii_alphanumeric() || "/._-=:,+".contains(c))
-            {
-                s.to_string()
-            } else {
-                format!("'{}'", s.replace('\'', r"'\''"))
-            }
-        };
+        let words: Vec<(String, String)> = binds
+            .iter()
+            .map(|(host, name)| (shell_quote(&host.display().to_string()), name.clone()))
+            .collect();
+        self.command_words(&words, script)
+    }
+
+    /// The command of a run with each bind's host side given as a shell word (`"$test"`).
+    fn command_words(&self, binds: &[(String, String)], script: &str) -> String {
         let mut parts: Vec<String> = Vec::new();
         if let Some(b) = &self.bwrap {
-            parts.push(b.display().to_string());
-            parts.extend(self.bwrap_args(binds).iter().map(|s| quote(s)));
+            parts.push(shell_quote(&b.display().to_string()));
+            parts.extend(self.bwrap_args(&[]).iter().map(|s| shell_quote(s)));
+            for (host, name) in binds {
+                parts.push("--ro-bind".into());
+                parts.push(host.clone());
+                parts.push(shell_quote(&format!("{SRC_DIR}/{name}")));
+            }
             parts.push("--".into());
         }
         parts.push("sh".into());
         parts.push("-c".into());
-        parts.push(quote(script));
+        parts.push(shell_quote(script));
         parts.join(" ")
+    }
+
+    /// A shell script that repeats a run by hand, in the same sandbox and under the same
+    /// time limit, from the test saved beside it under its own name with `test_ext`
+    /// (`F1.sh` runs `F1.c`). In it, `$test` is that test's path and `$scratch` a
+    /// directory removed at the end; `setup` (shell lines) prepares what `binds` name,
+    /// whose host sides are shell words. The script exits as the run did.
+    pub fn reproduce_script(
+        &self,
+        what: &str,
+        test_ext: &str,
+        setup: &str,
+        binds: &[(String, String)],
+        script: &str,
+    ) -> String {
+        let mut s = format!(
+            "#!/bin/sh\n\
+# {what}\n\
+# Written by vouch; run it from anywhere with `sh`. It exits as the test did.\n\
+set -e\n\
+here=$(cd \"$(dirname \"$0\")\" && pwd)\n\
+test=\"$here/$(basename \"$0\" .sh){test_ext}\"\n\
+scratch=$(mktemp -d)\n\
+trap 'rm -rf \"$scratch\"' EXIT\n"
+        );
+        if !setup.is_empty() {
+            s.push_str(setup.trim_end());
+            s.push('\n');
+        }
+        let time = self.limits.time.as_secs().max(1);
+        s.push_str("set +e\n");
+        if self.bwrap.is_some() {
+            s.push_str(&format!(
+                "timeout -k 5 {time} {}\n",
+                self.command_words(binds, script)
+            ));
+        } else {
+            // No isolation, as the run had none: the binds are symlinks in the scratch
+            // directory, which stands in for the sandbox's directories.
+            s.push_str("mkdir \"$scratch/src\" \"$scratch/work\"\n");
+            for (host, name) in binds {
+                s.push_str(&format!(
+                    "ln -s {host} \"$scratch/src/\"{}\n",
+                    shell_quote(name)
+                ));
+            }
+            let script = script
+                .replace(SRC_DIR, "$VOUCH_SRC")
+                .replace(WORK_DIR, "$VOUCH_WORK");
+            s.push_str(&format!(
+                "cd \"$scratch/work\" && VOUCH_SRC=\"$scratch/src\" VOUCH_WORK=\"$scratch/work\" timeout -k 5 {time} sh -c {}\n",
+                shell_quote(&script)
+            ));
+        }
+        s
     }
 
     /// Runs `script` with `sh -c` in the work directory, `binds` visible read-only under
@@ -275,6 +335,26 @@ impl Sandbox {
             duration: started.elapsed(),
         })
     }
+}
+
+/// `s` as one shell word: as it is when it holds only safe characters, else in single
+/// quotes.
+pub fn shell_quote(s: &str) -> String {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/._-=:,+".contains(c))
+    {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
+/// `path` made absolute (a reproduce script may run from anywhere).
+pub fn absolute(path: &std::path::Path) -> PathBuf {
+    std::fs::canonicalize(path)
+        .or_else(|_| std::path::absolute(path))
+        .unwrap_or_else(|_| path.to_path_buf())
 }
 
 /// Reads a pipe to the end, keeping at most `cap` bytes.

@@ -37,6 +37,10 @@ int main(void)
 }
 "#;
 
+/// A harness body that makes `fill` overflow its heap buffer.
+const OVERFLOW: &str =
+    "int main(void)\n{\n    char *p = malloc(4);\n    fill(p, 4);\n    free(p);\n    return 0;\n}";
+
 const UTIL: &str = "#include \"buf.h\"\nint twice(int x) { return 2 * x; }\n";
 
 fn tree() -> tempfile::TempDir {
@@ -107,7 +111,7 @@ fn a_heap_overflow_in_a_static_function_is_confirmed_by_asan() {
         &sandbox(Duration::from_secs(60)),
         &project(t.path()),
         "src/buf.c",
-        "int main(void)\n{\n    char *p = malloc(4);\n    fill(p, 4);\n    free(p);\n    return 0;\n}",
+        OVERFLOW,
     )
     .expect("run");
     match &c.outcome {
@@ -122,6 +126,28 @@ fn a_heap_overflow_in_a_static_function_is_confirmed_by_asan() {
         "{}",
         c.command
     );
+    reproduces_the_overflow(&c);
+}
+
+/// The reproduce script, saved beside the harness, repeats the run from anywhere and
+/// leaves nothing behind.
+fn reproduces_the_overflow(c: &vouch_testgen::Confirmation) {
+    let saved = tempfile::tempdir().expect("tempdir");
+    std::fs::write(saved.path().join("VCH-1.c"), &c.source).expect("write");
+    std::fs::write(saved.path().join("VCH-1.sh"), &c.reproduce).expect("write");
+    let again = std::process::Command::new("sh")
+        .arg(saved.path().join("VCH-1.sh"))
+        .current_dir("/")
+        .output()
+        .expect("sh");
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert!(
+        !again.status.success() && stderr.contains("heap-buffer-overflow"),
+        "{:?}\n{stderr}\n{}",
+        again.status,
+        c.reproduce
+    );
+    assert_eq!(std::fs::read_dir(saved.path()).expect("dir").count(), 2);
 }
 
 #[test]
@@ -266,6 +292,16 @@ fn without_bwrap_nothing_runs_unless_allowed() {
     let run = open.run(&[], "echo unsandboxed; exit 3").expect("run");
     assert_eq!(run.exit, Exit::Code(3));
     assert_eq!(run.stdout.trim(), "unsandboxed");
+    // An unsandboxed run's reproduce script is unsandboxed too, and works the same.
+    let t = tree();
+    let c = confirm(&open, &project(t.path()), "src/buf.c", OVERFLOW).expect("run");
+    assert!(
+        matches!(c.outcome, Outcome::Confirmed { .. }),
+        "{:?}",
+        c.outcome
+    );
+    assert!(!c.reproduce.contains("bwrap"), "{}", c.reproduce);
+    reproduces_the_overflow(&c);
 }
 
 #[test]

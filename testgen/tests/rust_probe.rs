@@ -8,6 +8,9 @@ use std::time::Duration;
 use vouch_testgen::rust::{confirm_rust, crate_of};
 use vouch_testgen::{Limits, Outcome, Sandbox};
 
+/// A probe body that makes `second` index out of bounds.
+const PANIC: &str = "        let xs = [4u32, 7];\n        let _ = second(&xs);";
+
 fn fixture() -> &'static Path {
     Path::new(concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -36,12 +39,58 @@ fn probe(body: &str) -> vouch_testgen::Confirmation {
 
 #[test]
 fn a_planted_panic_is_confirmed() {
-    let c = probe("        let xs = [4u32, 7];\n        let _ = second(&xs);");
+    let c = probe(PANIC);
     match &c.outcome {
         Outcome::Confirmed { why } => assert!(why.contains("index out of bounds"), "{why}"),
         other => panic!("{other:?}\n{}", c.output),
     }
     assert!(c.command.contains("cargo test --offline"), "{}", c.command);
+    reproduces_the_panic(&c);
+}
+
+#[test]
+fn an_unsandboxed_probe_and_its_reproduce_script_work_alike() {
+    let empty = tempfile::tempdir().expect("tempdir");
+    let open = Sandbox::with_path(
+        Some(empty.path().as_os_str().to_owned()),
+        sandbox().limits,
+        true,
+    )
+    .expect("allowed");
+    let (krate, file) = crate_of(fixture(), "src/stats.rs").expect("the crate");
+    let c = confirm_rust(&open, &krate, &file, PANIC).expect("run");
+    assert!(
+        matches!(c.outcome, Outcome::Confirmed { .. }),
+        "{:?}\n{}",
+        c.outcome,
+        c.output
+    );
+    assert!(!c.reproduce.contains("bwrap"), "{}", c.reproduce);
+    reproduces_the_panic(&c);
+    assert!(!fixture().join("Cargo.lock").exists());
+}
+
+/// The reproduce script, saved beside the module, repeats the run on a fresh copy.
+fn reproduces_the_panic(c: &vouch_testgen::Confirmation) {
+    let saved = tempfile::tempdir().expect("tempdir");
+    std::fs::write(saved.path().join("VCH-2.rs"), &c.source).expect("write");
+    std::fs::write(saved.path().join("VCH-2.sh"), &c.reproduce).expect("write");
+    let again = std::process::Command::new("sh")
+        .arg("VCH-2.sh")
+        .current_dir(saved.path())
+        .output()
+        .expect("sh");
+    let out = format!(
+        "{}{}",
+        String::from_utf8_lossy(&again.stdout),
+        String::from_utf8_lossy(&again.stderr)
+    );
+    assert!(
+        !again.status.success() && out.contains("index out of bounds"),
+        "{:?}\n{out}\n{}",
+        again.status,
+        c.reproduce
+    );
 }
 
 #[test]
