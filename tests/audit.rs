@@ -71,7 +71,22 @@ async fn an_audit_writes_every_output_and_replays_to_the_same_report() {
             .expect("test source")
             .contains("pkt_encode(&p, out, sizeof out)")
     );
-    assert!(test["command"].as_str().expect("command").contains("bwrap"));
+    // The test reproduces from the report directory, by the script saved beside it.
+    let id = f["id"].as_str().expect("id");
+    assert_eq!(test["command"], format!("sh tests/{id}.sh"));
+    assert!(test["script"].as_str().expect("script").contains("bwrap"));
+    let again = std::process::Command::new("sh")
+        .arg(format!("tests/{id}.sh"))
+        .current_dir(&first_dir)
+        .output()
+        .expect("sh");
+    assert!(
+        !again.status.success()
+            && String::from_utf8_lossy(&again.stderr).contains("stack-buffer-overflow"),
+        "{:?}\n{}",
+        again.status,
+        String::from_utf8_lossy(&again.stderr)
+    );
     assert!(
         test["output"]
             .as_str()
@@ -157,8 +172,7 @@ async fn an_audit_writes_every_output_and_replays_to_the_same_report() {
     let strip = |v: &Value| {
         let mut v = v.clone();
         for f in v.as_array_mut().into_iter().flatten() {
-            // The sandbox's command names a temporary directory, and ASan's report addresses.
-            f["test"]["command"] = Value::Null;
+            // ASan's report names addresses.
             f["test"]["output"] = Value::Null;
             f["notes"] = Value::Null;
         }
@@ -508,6 +522,28 @@ async fn a_rust_finding_with_a_formal_spec_is_confirmed_by_its_property_without_
             .as_str()
             .expect("output")
             .contains("smallest failing input")
+    );
+    // Its script adds proptest to a fresh copy of the crate and fails the same way.
+    let again = std::process::Command::new("sh")
+        .arg(
+            out.join(
+                test["command"]
+                    .as_str()
+                    .expect("command")
+                    .trim_start_matches("sh "),
+            ),
+        )
+        .output()
+        .expect("sh");
+    let again_out = format!(
+        "{}{}",
+        String::from_utf8_lossy(&again.stdout),
+        String::from_utf8_lossy(&again.stderr)
+    );
+    assert!(
+        !again.status.success() && again_out.contains("smallest failing input"),
+        "{:?}\n{again_out}",
+        again.status
     );
     assert!(
         server.bodies().iter().all(|b| stand_in::kind(b) != "probe"),

@@ -475,7 +475,14 @@ pub(crate) fn write_dir(dir: &Path, report: &mut Report) -> Result<()> {
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_else(|| format!("{}.txt", f.id));
-            write_file(&dir.join("tests").join(name), &test.source)?;
+            write_file(&dir.join("tests").join(&name), &test.source)?;
+            if !test.script.is_empty() {
+                let script = dir.join("tests").join(format!("{}.sh", f.id));
+                write_file(&script, &test.script)?;
+                use std::os::unix::fs::PermissionsExt;
+                std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755))
+                    .with_context(|| format!("cannot make {} executable", script.display()))?;
+            }
         }
     }
     report.run.timings.push(reports::Timing {

@@ -186,6 +186,11 @@ pub(crate) async fn confirm_findings(
                     run.attempts,
                     plural(run.attempts)
                 ));
+                let command = if c.reproduce.is_empty() {
+                    c.command
+                } else {
+                    format!("sh tests/{}.sh", f.id)
+                };
                 f.test = Some(TestEvidence {
                     path: format!(
                         "tests/{}.{}",
@@ -193,7 +198,8 @@ pub(crate) async fn confirm_findings(
                         if lang == Lang::C { "c" } else { "rs" }
                     ),
                     source: c.source,
-                    command: c.command,
+                    command,
+                    script: c.reproduce,
                     output: c.output,
                 });
             }

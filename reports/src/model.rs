@@ -331,8 +331,13 @@ pub struct TestEvidence {
     /// Under the report's `tests/` folder.
     pub path: String,
     pub source: String,
-    /// The exact command that reproduces it.
+    /// The command that reproduces it, from the report directory: `sh tests/<id>.sh`
+    /// (in results kept from before such scripts, the run's own command line).
     pub command: String,
+    /// The script `command` runs, saved beside the test as `tests/<id>.sh`: it repeats
+    /// the build and the run in the same sandbox, from the saved test.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub script: String,
     pub output: String,
 }
 
