@@ -504,6 +504,22 @@ async fn a_rust_finding_with_a_formal_spec_is_confirmed_by_its_property_without_
     assert_eq!(run.status.code(), Some(1), "{}\n{report:#}", stderr(&run));
     let f = &report["findings"][0];
     assert_eq!(f["function"], "round_up", "{report:#}");
+    // Its spec is formal, so the summary counts formal clauses and what Z3 decided.
+    let s = &report["summary"];
+    assert!(
+        s["formal_clauses"].as_u64().is_some_and(|n| n >= 1)
+            && s["formal_clauses"].as_u64() <= s["clauses"].as_u64()
+            && s["z3_decided"].as_u64().is_some_and(|n| n >= 1),
+        "{s:#}"
+    );
+    let summary = std::fs::read_to_string(out.join("summary.md")).expect("summary.md");
+    assert!(
+        summary.contains(&format!(
+            "{} of the {} clauses of their specs were stated formally; Z3 decided",
+            s["formal_clauses"], s["clauses"]
+        )),
+        "{summary}"
+    );
     assert_eq!(f["status"], "confirmed", "{f:#}");
     let notes = f["notes"].to_string();
     assert!(

@@ -278,6 +278,13 @@ pub(crate) fn build(
     for r in results {
         let func = program.function(r.function);
         let file = &program.file(func.file).path;
+        report.summary.z3_decided += r.z3_decided;
+        if let Some(spec) = by_id.get(&r.id) {
+            for (_, c) in spec.clauses() {
+                report.summary.clauses += 1;
+                report.summary.formal_clauses += usize::from(c.formal.is_some());
+            }
+        }
         match r.verdict {
             Verdict::Verified => report.summary.verified += 1,
             Verdict::Unknown { reason } => {

@@ -11,7 +11,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
-use vouch_reports::{Finding, Report, Status};
+use vouch_reports::{DecidedBy, Finding, Report, Status};
 
 /// The version of the eval JSON.
 const EVAL_VERSION: u32 = 1;
@@ -88,6 +88,16 @@ pub struct Score {
     pub functions: usize,
     pub verified: usize,
     pub unknown: usize,
+    /// Clauses of the checked functions' specs, and those with a formal side.
+    #[serde(default)]
+    pub clauses: usize,
+    #[serde(default)]
+    pub formal_clauses: usize,
+    /// Steps Z3 decided, and findings whose violation Z3 decided.
+    #[serde(default)]
+    pub z3_decided: usize,
+    #[serde(default)]
+    pub z3_findings: usize,
     pub calls: u64,
     pub cache_hits: u64,
     pub prompt_tokens: u64,
@@ -108,6 +118,10 @@ impl Score {
         self.functions += o.functions;
         self.verified += o.verified;
         self.unknown += o.unknown;
+        self.clauses += o.clauses;
+        self.formal_clauses += o.formal_clauses;
+        self.z3_decided += o.z3_decided;
+        self.z3_findings += o.z3_findings;
         self.calls += o.calls;
         self.cache_hits += o.cache_hits;
         self.prompt_tokens += o.prompt_tokens;
@@ -209,6 +223,14 @@ fn score(corpus: &str, m: &Manifest, report: &Report, seconds: f64) -> CorpusEva
         functions: report.summary.checked,
         verified: report.summary.verified,
         unknown: report.summary.unknown,
+        clauses: report.summary.clauses,
+        formal_clauses: report.summary.formal_clauses,
+        z3_decided: report.summary.z3_decided,
+        z3_findings: report
+            .findings
+            .iter()
+            .filter(|f| f.decided_by == DecidedBy::Z3)
+            .count(),
         calls: u.calls,
         cache_hits: u.cache_hits,
         prompt_tokens: u.prompt_tokens,
@@ -395,7 +417,7 @@ fn table(eval: &Eval, previous: Option<&Eval>) -> String {
     );
     let _ = writeln!(
         s,
-        "{:<16} {:>5} {:>6} {:>9} {:>4} {:>10} {:>7} {:>10} {:>9} {:>8} {:>6} {:>10} {:>8}",
+        "{:<16} {:>5} {:>6} {:>9} {:>4} {:>10} {:>7} {:>10} {:>9} {:>8} {:>10} {:>6} {:>6} {:>10} {:>8}",
         "corpus",
         "bugs",
         "found",
@@ -406,6 +428,8 @@ fn table(eval: &Eval, previous: Option<&Eval>) -> String {
         "precision",
         "confirmed",
         "unknown",
+        "formal",
+        "Z3",
         "calls",
         "tokens",
         "seconds"
@@ -424,7 +448,7 @@ fn table(eval: &Eval, previous: Option<&Eval>) -> String {
         }
         let _ = writeln!(
             s,
-            "{:<16} {:>5} {:>6} {:>9} {:>4} {:>10} {:>7.3} {:>10} {:>9} {:>8} {:>6} {:>10} {:>8.1}{change}",
+            "{:<16} {:>5} {:>6} {:>9} {:>4} {:>10} {:>7.3} {:>10} {:>9} {:>8} {:>10} {:>6} {:>6} {:>10} {:>8.1}{change}",
             name,
             c.bugs,
             c.found,
@@ -444,6 +468,8 @@ fn table(eval: &Eval, previous: Option<&Eval>) -> String {
                 format!("{:.3}", c.confirmed_rate)
             },
             c.unknown,
+            format!("{}/{}", c.formal_clauses, c.clauses),
+            c.z3_decided,
             c.calls,
             c.prompt_tokens + c.completion_tokens,
             c.seconds,

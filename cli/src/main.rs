@@ -140,7 +140,8 @@ score it: a bug is found when a finding names its function and file and one of t
 evidence lines or reported line) falls in the bug's lines; every other finding is a false positive (a \
 look-alike one when it is in a correct function the manifest names).\n\n\
 Prints per corpus and in total: bugs, found, findings, false positives, recall, precision, confirmed rate, \
-unknown functions, model calls, tokens and seconds, then recall per bug kind. --json prints the same as JSON; \
+unknown functions, formal spec clauses (of all clauses), steps Z3 decided, model calls, tokens and seconds, \
+then recall per bug kind. --json prints the same as JSON; \
 --compare FILE shows the change against an earlier --json result (e.g. with and without --no-solver).\n\n\
 Replies are recorded in each corpus's .vouch/vouch.db (or --store): with --cache replay an eval repeats \
 exactly, without a model."

@@ -79,6 +79,23 @@ pub fn to_markdown(report: &Report) -> String {
         s.violated,
         s.unknown
     );
+    if s.clauses > 0 {
+        let _ = writeln!(
+            out,
+            "{} of the {} clauses of their specs were stated formally; {}\n",
+            s.formal_clauses,
+            s.clauses,
+            if report.run.solver {
+                format!(
+                    "Z3 decided {} step{}.",
+                    s.z3_decided,
+                    if s.z3_decided == 1 { "" } else { "s" }
+                )
+            } else {
+                "Z3 was off (`--no-solver`): the model judged every step.".to_string()
+            }
+        );
+    }
     if s.tests_not_checked > 0 {
         let _ = writeln!(
             out,

@@ -86,6 +86,15 @@ pub struct Summary {
     /// still shaped their callees' specs.
     #[serde(default)]
     pub tests_not_checked: usize,
+    /// The clauses of the checked functions' specs, and how many of them had a formal
+    /// side (the part Z3 can decide).
+    #[serde(default)]
+    pub clauses: usize,
+    #[serde(default)]
+    pub formal_clauses: usize,
+    /// Steps Z3 decided: proofs, refutations, rejected counterexamples, vacuous specs.
+    #[serde(default)]
+    pub z3_decided: usize,
     pub verified: usize,
     pub violated: usize,
     pub unknown: usize,
