@@ -105,7 +105,8 @@ findings.json  every finding, unknown and the run's metadata (schema: docs/findi
 report.sarif   SARIF 2.1.0 for GitHub code scanning and IDEs\n  \
 index.html     a self-contained viewer: open it in a browser, or `vouch view DIR`\n  \
 summary.md     a summary for a pull-request comment\n  \
-tests/         the generated tests of confirmed and refuted findings\n\n\
+tests/         the generated tests of confirmed and refuted findings (ID.c or ID.rs), each with ID.sh, \
+which runs it again: `sh tests/ID.sh` from DIR\n\n\
 A finding is `confirmed` when a generated test failed as predicted, `unconfirmed` when no test showed it, \
 `refuted` when the test passed. Inline `// vouch-ignore[KIND]: reason` on the reported line or the line above \
 suppresses a finding (KIND: postcondition, error-contract or all; the reason is required).\n\n\

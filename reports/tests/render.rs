@@ -144,6 +144,13 @@ fn mixed() -> Report {
         kind: "postcondition".into(),
         reason: "callers clamp".into(),
     });
+    fs[3].test = Some(TestEvidence {
+        path: format!("tests/{}.c", fs[3].id),
+        source: format!("int main(void) {{ /* {PAYLOAD} */ return 0; }}"),
+        command: format!("sh tests/{}.sh", fs[3].id),
+        script: format!("#!/bin/sh\n# the harness of {PAYLOAD}\nexit 1\n"),
+        output: format!("@@vouch: built@@ {PAYLOAD}"),
+    });
     report(fs)
 }
 
@@ -558,6 +565,12 @@ fn html_shows_planted_script_as_text() {
             .count()
             >= 4
     );
+    // The test, its command and the script it runs are shown as text too.
+    assert!(
+        dom.contains(&format!("sh tests/{}.sh", planted.id)) && dom.contains("the script it runs"),
+        "{dom}"
+    );
+    assert!(dom.contains("# the harness of &lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;"));
     assert_eq!(
         dom.matches("<script").count(),
         2,
