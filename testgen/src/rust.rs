@@ -141,14 +141,13 @@ fn run_module(
     let home = std::env::var("HOME").unwrap_or_else(|_| "/root".into());
     let cargo_home = std::env::var("CARGO_HOME").unwrap_or_else(|_| format!("{home}/.cargo"));
     let rustup_home = std::env::var("RUSTUP_HOME").unwrap_or_else(|_| format!("{home}/.rustup"));
-    let quote = |s: &str| format!("'{}'", s.replace('\'', r"'\''"));
     let script = format!(
         "export CARGO_HOME={} RUSTUP_HOME={} PATH={}/bin:\"$PATH\" CARGO_TERM_COLOR=never RUST_BACKTRACE=0\n\
 cp -R -H {SRC_DIR}/crate {WORK_DIR}/crate && cd {WORK_DIR}/crate || exit 96\n\
 CARGO_TARGET_DIR={WORK_DIR}/target exec cargo test --offline --quiet --lib {test}::{test} -- --nocapture",
-        quote(&cargo_home),
-        quote(&rustup_home),
-        quote(&cargo_home),
+        shell_quote(&cargo_home),
+        shell_quote(&rustup_home),
+        shell_quote(&cargo_home),
     );
     let run = sandbox.run(&binds, &script)?;
     let mut setup = format!(

@@ -203,6 +203,11 @@ impl Sandbox {
         binds: &[(String, String)],
         script: &str,
     ) -> String {
+        // A comment stays one line, whatever the file names in it hold.
+        let what: String = what
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
         let mut s = format!(
             "#!/bin/sh\n\
 # {what}\n\

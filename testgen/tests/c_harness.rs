@@ -302,6 +302,9 @@ fn without_bwrap_nothing_runs_unless_allowed() {
     );
     assert!(!c.reproduce.contains("bwrap"), "{}", c.reproduce);
     reproduces_the_overflow(&c);
+    // A file name with a newline cannot end the script's comment early.
+    let script = open.reproduce_script("runs a\nrm -rf /", ".c", "", &[], "true");
+    assert_eq!(script.lines().nth(1), Some("# runs a rm -rf /"), "{script}");
 }
 
 #[test]
