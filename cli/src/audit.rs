@@ -484,7 +484,7 @@ pub(crate) fn write_dir(dir: &Path, report: &mut Report) -> Result<()> {
                 .unwrap_or_else(|| format!("{}.txt", f.id));
             write_file(&dir.join("tests").join(&name), &test.source)?;
             if !test.script.is_empty() {
-                let script = dir.join("tests").join(format!("{}.sh", f.id));
+                let script = dir.join("tests").join(crate::confirm::script_path(&name));
                 write_file(&script, &test.script)?;
                 use std::os::unix::fs::PermissionsExt;
                 std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755))

@@ -186,17 +186,19 @@ pub(crate) async fn confirm_findings(
                     run.attempts,
                     plural(run.attempts)
                 ));
+                let path = format!(
+                    "tests/{}.{}",
+                    f.id,
+                    if lang == Lang::C { "c" } else { "rs" }
+                );
+                // The script is saved beside the test, under its name (see `write_dir`).
                 let command = if c.reproduce.is_empty() {
                     c.command
                 } else {
-                    format!("sh tests/{}.sh", f.id)
+                    format!("sh {}", script_path(&path))
                 };
                 f.test = Some(TestEvidence {
-                    path: format!(
-                        "tests/{}.{}",
-                        f.id,
-                        if lang == Lang::C { "c" } else { "rs" }
-                    ),
+                    path,
                     source: c.source,
                     command,
                     script: c.reproduce,
@@ -207,6 +209,15 @@ pub(crate) async fn confirm_findings(
         }
     }
     bar.finish_and_clear();
+}
+
+/// Where the reproduce script of the test at `test_path` is saved: beside it, with
+/// `.sh` for its extension (the script finds its test by its own name).
+pub(crate) fn script_path(test_path: &str) -> String {
+    std::path::Path::new(test_path)
+        .with_extension("sh")
+        .to_string_lossy()
+        .into_owned()
 }
 
 /// The proptest property of a Rust finding, when its function takes and returns simple

@@ -130,11 +130,13 @@ fn run_module(
     let mut text = std::fs::read_to_string(&target).map_err(io)?;
     text.push_str(module);
     std::fs::write(&target, &text).map_err(io)?;
+    // The manifest with proptest added, when the crate lacks it.
+    let mut manifest = None;
     if proptest {
-        let manifest = copy.join("Cargo.toml");
-        let text = std::fs::read_to_string(&manifest).map_err(io)?;
-        if let Some(text) = with_proptest(&text) {
-            std::fs::write(&manifest, text).map_err(io)?;
+        let path = copy.join("Cargo.toml");
+        manifest = with_proptest(&std::fs::read_to_string(&path).map_err(io)?);
+        if let Some(text) = &manifest {
+            std::fs::write(&path, text).map_err(io)?;
         }
     }
     let binds = vec![(copy.clone(), "crate".to_string())];
@@ -157,8 +159,7 @@ cat \"$test\" >> \"$scratch/crate/\"{}\n",
         shell_quote(&crate::sandbox::absolute(crate_dir).display().to_string()),
         shell_quote(file)
     );
-    if proptest {
-        let manifest = std::fs::read_to_string(copy.join("Cargo.toml")).map_err(io)?;
+    if let Some(manifest) = &manifest {
         setup.push_str(&format!(
             "cat > \"$scratch/crate/Cargo.toml\" <<'VOUCH_MANIFEST'\n{}\nVOUCH_MANIFEST\n",
             manifest.trim_end()
