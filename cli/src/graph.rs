@@ -5,7 +5,7 @@ use serde::Serialize;
 use std::fmt::Write as _;
 use std::time::Duration;
 use vouch_callgraph::{CallGraph, Callee, EdgeKind, RootKind};
-use vouch_frontend::{Diagnostic, FnId, Function, Lang, Program, Severity, Span};
+use vouch_frontend::{Diagnostic, FnId, FnIdx, Function, Lang, Program, Severity, Span};
 
 /// Version of the JSON layout below; bumped on any incompatible change.
 pub const GRAPH_JSON_VERSION: u32 = 1;
@@ -252,14 +252,12 @@ pub fn text(program: &Program, graph: &CallGraph, timings: &[(&str, Duration)]) 
         program.files.len() - c_files,
         program.total_lines()
     );
-    let tests = program
-        .functions
-        .iter()
-        .filter(|f| f.rust.as_ref().is_some_and(|r| r.is_test))
+    let tests = (0..program.functions.len() as u32)
+        .filter(|&i| program.is_test_code(FnIdx(i)))
         .count();
     let _ = writeln!(
         out,
-        "functions    {} ({} tests)",
+        "functions    {} ({} in test code)",
         program.functions.len(),
         tests
     );

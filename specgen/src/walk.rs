@@ -336,15 +336,17 @@ async fn unit(
     produced
 }
 
-fn is_test(f: &Function) -> bool {
-    f.rust.as_ref().is_some_and(|r| r.is_test)
-}
-
-/// A test's spec needs no model: it must run to the end without failing.
+/// A test's spec needs no model: it must run to the end without failing. Test code is
+/// what `Program::is_test_code` says: Rust tests and their helpers, and the functions of
+/// C test files (`tests/`, `test_*.c`), whose entry is often a `main` of their own.
 fn test_spec(f: &Function) -> Spec {
+    let fails = match f.lang {
+        Lang::Rust => "panic",
+        Lang::C => "abort",
+    };
     let draft = SpecDraft {
         summary: format!(
-            "The test `{}` passes: every assertion in it holds and it does not panic.",
+            "The test `{}` passes: every assertion in it holds and it does not {fails}.",
             f.name
         ),
         preconditions: Vec::new(),
@@ -375,7 +377,7 @@ async fn specify(ctx: &Ctx, inputs: Vec<(FnIdx, Incoming)>) -> Vec<FunctionSpec>
     let mut asked: Vec<(FnIdx, Incoming)> = Vec::new();
     for (f, inc) in inputs {
         let func = program.function(f);
-        if is_test(func) {
+        if program.is_test_code(f) {
             out.push(FunctionSpec {
                 function: f,
                 id: func.id.to_string(),
@@ -781,8 +783,10 @@ async fn expectations(
     // Call sites to functions of other units, with every target (dynamic calls have many).
     let mut sites: BTreeMap<u32, Vec<FnIdx>> = BTreeMap::new();
     for e in graph.callees(f) {
+        // A test's spec is fixed (`test_spec`): nothing its callers expect changes it.
         if let Callee::Function(t) = e.callee
             && graph.scc_of[t.0 as usize] != unit
+            && !program.is_test_code(t)
         {
             sites.entry(e.site).or_default().push(t);
         }

@@ -523,3 +523,83 @@ async fn each_request_pins_the_ids_and_the_number_of_entries_and_asks_for_a_post
         "{spec_requests} {expect_requests}"
     );
 }
+
+/// C test files (`tests/`, `test_*.c`) are test code: their functions, `main` included,
+/// get the fixed test spec without a model request, and no caller is asked what it
+/// expects of them. The library functions they call are still specified from them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn c_test_files_get_the_test_spec_without_a_request() {
+    let server = TestServer::start().await;
+    server.respond_with(scripted);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let tree = dir.path().join("tree");
+    std::fs::create_dir_all(tree.join("src")).expect("src");
+    std::fs::create_dir_all(tree.join("tests")).expect("tests");
+    std::fs::write(
+        tree.join("src/add.c"),
+        "/* Adds two small numbers. */\nint add(int a, int b)\n{\n    return a + b;\n}\n",
+    )
+    .expect("add.c");
+    std::fs::write(
+        tree.join("tests/test_add.c"),
+        "#include <assert.h>\nint add(int a, int b);\n\n\
+         static void expect_sum(int a, int b, int want)\n{\n    assert(add(a, b) == want);\n}\n\n\
+         static void test_add(void)\n{\n    expect_sum(1, 2, 3);\n    assert(add(0, 0) == 0);\n}\n\n\
+         int main(void)\n{\n    test_add();\n    return 0;\n}\n",
+    )
+    .expect("test_add.c");
+    let program = Arc::new(
+        vouch_frontend::load(&tree, &vouch_frontend::Options::default()).expect("tree loads"),
+    );
+    let graph = Arc::new(CallGraph::build(&program));
+    let db = dir.path().join("vouch.db");
+    let recorded = client(
+        &server.url,
+        Cache::new(Some(Store::open(&db).expect("store")), CacheMode::ReadWrite),
+    );
+    let events = walk(&program, &graph, recorded, Options::default()).await;
+
+    let mut summaries = HashMap::new();
+    for s in specs(&events) {
+        let Outcome::Spec(spec) = &s.outcome else {
+            panic!("{}: {:?}", s.id, s.outcome);
+        };
+        let name = program.function(s.function).name.clone();
+        summaries.insert(name, spec.summary.clone());
+    }
+    for test in ["main", "test_add", "expect_sum"] {
+        assert_eq!(
+            summaries[test],
+            format!("The test `{test}` passes: every assertion in it holds and it does not abort."),
+        );
+    }
+    assert_eq!(
+        summaries["add"], "spec of add",
+        "add is specified by the model"
+    );
+
+    let store = Store::open(&db).expect("store");
+    let asked = |template: vouch_specgen::prompt::Template, field: &str, key: &str| {
+        let mut names: Vec<String> = store
+            .requests(&template.id())
+            .expect("requests")
+            .iter()
+            .flat_map(|r| {
+                let body = json!({"messages": r["messages"]});
+                data(&body)[field]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|f| f[key].as_str().map(str::to_string))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        names.sort();
+        names
+    };
+    use vouch_specgen::prompt::Template;
+    assert_eq!(asked(Template::Spec, "functions", "name"), ["add"]);
+    // Both callers of `add` (the test and its helper) are asked about it; no caller is
+    // asked about a test function.
+    assert_eq!(asked(Template::Expect, "calls", "callee"), ["add", "add"]);
+}
