@@ -220,10 +220,19 @@ fn findings_json_round_trips_and_matches_the_published_schema() {
 }
 
 /// The SARIF 2.1.0 schema that serde-sarif ships (located through cargo metadata).
+/// Offline, and for the host only: the registry of a fresh machine holds the crates
+/// this build needs, not those of other platforms (`anstyle-wincon`, say).
 fn sarif_schema() -> Value {
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    let version = Command::new(rustc).arg("-vV").output().expect("rustc -vV");
+    let host = String::from_utf8_lossy(&version.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("host: ").map(str::to_string))
+        .expect("rustc -vV names the host");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let out = Command::new(cargo)
         .args(["metadata", "--format-version", "1", "--offline"])
+        .args(["--filter-platform", &host])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .expect("cargo metadata");
