@@ -13,6 +13,7 @@ mod support;
 
 use cli::{repo, vouch_in};
 use serde_json::Value;
+use std::process::Output;
 use support::TestServer;
 
 /// The scores without the wall-clock times.
@@ -134,6 +135,89 @@ async fn a_folder_without_a_manifest_is_a_clear_error() {
     let out = vouch_in(tmp.path(), &["eval", ".", "--cache", "off"], &[]).await;
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("bugs.toml"));
+}
+
+/// A replay whose recording lacks replies is no repetition of a run: the eval prints
+/// its scores, says how many requests were missing, and fails (`--confirm-truth` as
+/// well); an audit marks the run partial and says so in findings.json and summary.md.
+/// A missing store is an error.
+/// `vouch CMD corpora/c-ringbuf`, replaying from `store`, with `extra` arguments.
+async fn replay_ringbuf(cmd: &str, store: &std::path::Path, extra: &[&str]) -> Output {
+    let store = store.to_str().expect("utf-8");
+    let mut args = vec![
+        cmd,
+        "corpora/c-ringbuf",
+        "--cache",
+        "replay",
+        "--base-url",
+        "http://127.0.0.1:9/v1",
+        "--model",
+        "test-model",
+        "--store",
+        store,
+        "-q",
+    ];
+    args.extend_from_slice(extra);
+    vouch_in(&repo(), &args, &[]).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_replay_of_missing_replies_fails_and_says_how_many() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let store = tmp.path().join("empty.db");
+    let missing = replay_ringbuf("eval", &store, &[]).await;
+    assert_eq!(missing.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&missing.stderr);
+    assert!(
+        err.contains("no run store") && err.contains("empty.db"),
+        "{err}"
+    );
+
+    vouch_llm::Store::open(&store).expect("an empty store");
+    let out = replay_ringbuf("eval", &store, &["--json"]).await;
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("had no recorded reply") && err.contains("c-ringbuf ("),
+        "{err}"
+    );
+    let scored: Value = serde_json::from_slice(&out.stdout).expect("the scores are printed");
+    let misses = scored["total"]["replay_misses"]
+        .as_u64()
+        .expect("replay_misses");
+    assert!(misses > 0, "{scored:#}");
+    assert_eq!(scored["corpora"][0]["replay_misses"], misses);
+    assert_eq!(scored["total"]["calls"], 0);
+
+    // The same for the confirming stage scored on the ground truth.
+    let truth = replay_ringbuf("eval", &store, &["--confirm-truth"]).await;
+    assert_eq!(truth.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&truth.stderr);
+    assert!(err.contains("had no recorded reply"), "{err}");
+
+    let report = tmp.path().join("report");
+    let report_arg = report.to_str().expect("utf-8");
+    let audit = replay_ringbuf("audit", &store, &["--no-confirm", "-o", report_arg]).await;
+    assert_eq!(
+        audit.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&audit.stderr)
+    );
+    let findings: Value = serde_json::from_str(
+        &std::fs::read_to_string(report.join("findings.json")).expect("findings.json"),
+    )
+    .expect("json");
+    assert!(
+        findings["run"]["replay_misses"]
+            .as_u64()
+            .is_some_and(|n| n > 0)
+    );
+    let summary = std::fs::read_to_string(report.join("summary.md")).expect("summary.md");
+    assert!(
+        summary.contains("had no recorded reply to replay"),
+        "{summary}"
+    );
 }
 
 /// The offline model through the whole eval, on a program small enough for it: it runs

@@ -154,7 +154,10 @@ pub(crate) fn exit_code(failing: usize, report: &Report, exit_zero: bool) -> Exi
         ExitCode::SUCCESS
     } else if failing > 0 {
         ExitCode::from(EXIT_FINDINGS)
-    } else if report.summary.unknown > 0 || report.run.budget_spent.is_some() {
+    } else if report.summary.unknown > 0
+        || report.run.budget_spent.is_some()
+        || report.run.replay_misses > 0
+    {
         ExitCode::from(EXIT_PARTIAL)
     } else {
         ExitCode::SUCCESS
@@ -200,12 +203,19 @@ pub(crate) async fn audit_tree(
     timings.push(("testgen", t.elapsed().as_secs_f64()));
     let usage = client.usage();
     let model = client.model().to_string();
+    let replay_misses = client.cache().replay_misses();
     if let Some(local) = connected.local {
         local.stop().await;
     }
     let skipped = std::mem::take(&mut report.run.skipped);
     report.run = run_info(files, !checking.no_solver, model, &usage, &timings);
     report.run.skipped = skipped;
+    report.run.replay_misses = replay_misses;
+    if replay_misses > 0 && !quiet {
+        eprintln!(
+            "warning: {replay_misses} model requests had no recorded reply to replay (--cache replay); the functions they were for are unknown"
+        );
+    }
     report.finalize();
     Ok(report)
 }
@@ -241,6 +251,7 @@ pub(crate) fn run_info(
             .map(|(k, v)| (k.clone(), conv(v)))
             .collect(),
         budget_spent: usage.budget_spent.map(|b| b.to_string()),
+        replay_misses: 0,
         timings: timings
             .iter()
             .map(|(stage, seconds)| reports::Timing {

@@ -1,7 +1,7 @@
 //! `vouch cache`: look into, empty, export and import the run store of a tree.
 
 use anyhow::{Context, Result};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use vouch_llm::Store;
 
 #[derive(clap::Args)]
@@ -79,9 +79,6 @@ pub fn run(args: CacheArgs) -> Result<()> {
             eprintln!("exported {n} replies to {}", file.display());
         }
         CacheAction::Import { file } => {
-            if !Path::new(&file).is_file() {
-                anyhow::bail!("{} does not exist", file.display());
-            }
             let n = store.import(&file)?;
             eprintln!("imported {n} new replies into {}", path.display());
         }

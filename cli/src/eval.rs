@@ -100,10 +100,17 @@ pub struct Score {
     pub z3_findings: usize,
     pub calls: u64,
     pub cache_hits: u64,
+    /// With `--cache replay`: requests that had no recorded reply (the eval fails).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub replay_misses: u64,
     pub prompt_tokens: u64,
     pub completion_tokens: u64,
     pub cost_usd: f64,
     pub seconds: f64,
+}
+
+pub(crate) fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl Score {
@@ -124,6 +131,7 @@ impl Score {
         self.z3_findings += o.z3_findings;
         self.calls += o.calls;
         self.cache_hits += o.cache_hits;
+        self.replay_misses += o.replay_misses;
         self.prompt_tokens += o.prompt_tokens;
         self.completion_tokens += o.completion_tokens;
         self.cost_usd += o.cost_usd;
@@ -233,6 +241,7 @@ fn score(corpus: &str, m: &Manifest, report: &Report, seconds: f64) -> CorpusEva
             .count(),
         calls: u.calls,
         cache_hits: u.cache_hits,
+        replay_misses: report.run.replay_misses,
         prompt_tokens: u.prompt_tokens,
         completion_tokens: u.completion_tokens,
         cost_usd: u.cost_usd,
@@ -323,6 +332,11 @@ pub fn run(args: EvalArgs) -> Result<ExitCode> {
     if eval.corpora.is_empty() {
         bail!("no corpus was scored");
     }
+    replay_complete(
+        eval.corpora
+            .iter()
+            .map(|c| (c.corpus.as_str(), c.score.replay_misses)),
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -382,7 +396,30 @@ fn confirm_truth(args: &EvalArgs, runtime: &tokio::runtime::Runtime) -> Result<E
         t.push_str(&eval.total.row("total"));
         t
     })?;
+    replay_complete(
+        eval.corpora
+            .iter()
+            .map(|(name, s)| (name.as_str(), s.replay_misses)),
+    )?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Fails when a replay lacked recorded replies: the scores printed are then not those
+/// of the recorded run. `corpora` are names with their misses.
+fn replay_complete<'a>(corpora: impl Iterator<Item = (&'a str, u64)>) -> Result<()> {
+    let missed: Vec<(&str, u64)> = corpora.filter(|(_, n)| *n > 0).collect();
+    if missed.is_empty() {
+        return Ok(());
+    }
+    bail!(
+        "--cache replay: {} model requests had no recorded reply, in {}; what they were for is unknown, so these scores are not those of the recorded run (record the rest first: run the eval again with a model and --cache read-write)",
+        missed.iter().map(|(_, n)| n).sum::<u64>(),
+        missed
+            .iter()
+            .map(|(c, n)| format!("{c} ({n})"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
 }
 
 /// The scores as JSON to `-o FILE` if asked, and as JSON or `table` to stdout.

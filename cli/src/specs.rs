@@ -159,6 +159,12 @@ pub(crate) fn prepare(
                 .store
                 .clone()
                 .unwrap_or_else(|| Store::path_for(&root));
+            if mode == CacheMode::Replay && !path.exists() {
+                bail!(
+                    "--cache replay: there is no run store at {} to replay (record one first with a model, or point --store at it)",
+                    path.display()
+                );
+            }
             Cache::new(Some(Store::open(&path)?), mode)
         }
     };

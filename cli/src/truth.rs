@@ -45,6 +45,9 @@ pub struct TruthScore {
     pub prompt_tokens: u64,
     pub completion_tokens: u64,
     pub seconds: f64,
+    /// With `--cache replay`: requests that had no recorded reply (the eval fails).
+    #[serde(default, skip_serializing_if = "crate::eval::is_zero")]
+    pub replay_misses: u64,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub claims: Vec<Claim>,
 }
@@ -62,6 +65,7 @@ impl TruthScore {
         self.prompt_tokens += o.prompt_tokens;
         self.completion_tokens += o.completion_tokens;
         self.seconds += o.seconds;
+        self.replay_misses += o.replay_misses;
     }
 
     /// One line of the table.
@@ -232,5 +236,6 @@ pub(crate) async fn confirm_truth(
     score.prompt_tokens = usage.total.prompt_tokens;
     score.completion_tokens = usage.total.completion_tokens;
     score.seconds = started.elapsed().as_secs_f64();
+    score.replay_misses = client.cache().replay_misses();
     Ok((score, client.model().to_string()))
 }

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 /// Version of the database layout; a database made by a newer vouch is refused.
@@ -33,6 +34,8 @@ pub enum StoreError {
         path: PathBuf,
         source: rusqlite::Error,
     },
+    #[error("{path} does not exist (give a file written by `vouch cache export`)")]
+    NoSuchFile { path: PathBuf },
     #[error("cannot create {path}: {source}")]
     Io {
         path: PathBuf,
@@ -429,27 +432,88 @@ impl Store {
     }
 
     /// Adds the replies and results of an exported store; those already here are kept.
-    /// Returns how many replies were added.
+    /// Returns how many replies were added. The file is only read: it is opened
+    /// read-only (a missing file is an error, not a new empty store), and a file in
+    /// rollback-journal mode, as `export` writes it, gets no WAL files beside it.
     pub fn import(&self, src: &Path) -> Result<u64, StoreError> {
-        // Opening it checks that it is a store of a layout this vouch reads.
-        drop(Store::open(src)?);
-        let src_text = src.to_string_lossy().into_owned();
+        if !src.is_file() {
+            return Err(StoreError::NoSuchFile {
+                path: src.to_path_buf(),
+            });
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let incoming =
+            Connection::open_with_flags(src, flags).map_err(|source| StoreError::Open {
+                path: src.to_path_buf(),
+                source,
+            })?;
+        let not_a_store = || StoreError::NotAStore {
+            path: src.to_path_buf(),
+        };
+        // A store of a layout this vouch reads: its meta table says which.
+        let version: String = incoming
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'schema_version'",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(|_| not_a_store())?;
+        let found: i64 = version.parse().unwrap_or(i64::MAX);
+        if found > SCHEMA_VERSION {
+            return Err(StoreError::NewerSchema {
+                path: src.to_path_buf(),
+                found,
+            });
+        }
+        // Every row, as values: a table that is missing or has other columns is no store.
+        fn rows<const N: usize>(
+            c: &Connection,
+            sql: &str,
+        ) -> rusqlite::Result<Vec<[rusqlite::types::Value; N]>> {
+            let mut stmt = c.prepare(sql)?;
+            stmt.query_map([], |r| {
+                let mut row = std::array::from_fn(|_| rusqlite::types::Value::Null);
+                for (i, v) in row.iter_mut().enumerate() {
+                    *v = r.get(i)?;
+                }
+                Ok(row)
+            })?
+            .collect()
+        }
+        let replies: Vec<[_; 11]> = rows(
+            &incoming,
+            "SELECT key, model, template, request, content, answered_by, prompt_tokens,
+                    completion_tokens, latency_ms, system_fingerprint, created_at FROM replies",
+        )
+        .map_err(|_| not_a_store())?;
+        let results: Vec<[_; 4]> = rows(
+            &incoming,
+            "SELECT key, kind, value, created_at FROM results",
+        )
+        .map_err(|_| not_a_store())?;
         self.sql(|c| {
-            c.execute("ATTACH DATABASE ?1 AS incoming", params![src_text])?;
-            let added = c
-                .execute(
-                    "INSERT OR IGNORE INTO main.replies SELECT * FROM incoming.replies",
-                    [],
-                )
-                .and_then(|n| {
-                    c.execute(
-                        "INSERT OR IGNORE INTO main.results SELECT * FROM incoming.results",
-                        [],
-                    )?;
-                    Ok(n)
-                });
-            c.execute("DETACH DATABASE incoming", [])?;
-            Ok(added? as u64)
+            let tx = c.transaction()?;
+            let mut added = 0;
+            {
+                let mut put = tx.prepare(
+                    "INSERT OR IGNORE INTO replies (key, model, template, request, content,
+                        answered_by, prompt_tokens, completion_tokens, latency_ms,
+                        system_fingerprint, created_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                )?;
+                for row in &replies {
+                    added += put.execute(rusqlite::params_from_iter(row))?;
+                }
+                let mut put = tx.prepare(
+                    "INSERT OR IGNORE INTO results (key, kind, value, created_at)
+                     VALUES (?1, ?2, ?3, ?4)",
+                )?;
+                for row in &results {
+                    put.execute(rusqlite::params_from_iter(row))?;
+                }
+            }
+            tx.commit()?;
+            Ok(added as u64)
         })
     }
 
@@ -474,12 +538,18 @@ fn i(v: u64) -> i64 {
 pub struct Cache {
     store: Option<Store>,
     mode: CacheMode,
+    /// Replay mode: requests that found no recorded reply.
+    misses: AtomicU64,
 }
 
 impl Cache {
     /// `store` may be `None` only with [`CacheMode::Off`].
     pub fn new(store: Option<Store>, mode: CacheMode) -> Cache {
-        Cache { store, mode }
+        Cache {
+            store,
+            mode,
+            misses: AtomicU64::new(0),
+        }
     }
 
     pub fn mode(&self) -> CacheMode {
@@ -488,6 +558,13 @@ impl Cache {
 
     pub fn store(&self) -> Option<&Store> {
         self.store.as_ref()
+    }
+
+    /// In replay mode, how many requests so far found no recorded reply (each failed
+    /// with [`StoreError::ReplayMiss`]): a run with any is not a repetition of the
+    /// recorded one.
+    pub fn replay_misses(&self) -> u64 {
+        self.misses.load(Ordering::Relaxed)
     }
 
     /// A recorded reply for the request, if the mode reads; in replay mode a miss is
@@ -499,6 +576,7 @@ impl Cache {
             (Some(s), _) => s.get(&key)?,
         };
         if found.is_none() && self.mode == CacheMode::Replay {
+            self.misses.fetch_add(1, Ordering::Relaxed);
             return Err(StoreError::ReplayMiss {
                 template: request.template.to_string(),
                 model: request.model.to_string(),

@@ -137,6 +137,9 @@ fn modes_read_and_write_as_documented() {
             .contains("no recorded reply for a `t@1` request"),
         "{err}"
     );
+    // Misses are counted (a hit is not; nor is a miss outside replay mode).
+    assert_eq!(replay.replay_misses(), 1);
+    assert_eq!(rw.replay_misses(), 0);
 
     rw.record(&unknown.key("m", "t@1"), &reply("y"))
         .expect("record");
@@ -263,6 +266,28 @@ fn export_and_import_share_a_cache_as_one_file() {
         err.to_string().contains("is not a vouch run store"),
         "{err}"
     );
+    // An empty SQLite database is no store either.
+    rusqlite::Connection::open(tmp.path().join("empty.db"))
+        .and_then(|c| c.execute_batch("CREATE TABLE t (x INTEGER)"))
+        .expect("sqlite");
+    let err = b
+        .import(&tmp.path().join("empty.db"))
+        .expect_err("a database without vouch's tables is refused");
+    assert!(matches!(err, StoreError::NotAStore { .. }), "{err}");
+    // A missing file is an error, and is not created.
+    let missing = tmp.path().join("gone").join("nothing.db");
+    let err = b.import(&missing).expect_err("nothing to import");
+    assert!(err.to_string().contains("does not exist"), "{err}");
+    assert!(!missing.parent().expect("dir").exists());
+    // The imported file is only read: no WAL files appear beside it, and it is unchanged.
+    let before = std::fs::read(&file).expect("read");
+    let c = Store::open(&tmp.path().join("c.db")).expect("c");
+    assert_eq!(c.import(&file).expect("import"), 5);
+    assert_eq!(std::fs::read(&file).expect("read"), before);
+    for suffix in ["-wal", "-shm", "-journal"] {
+        let side = tmp.path().join(format!("shared.db{suffix}"));
+        assert!(!side.exists(), "{} appeared", side.display());
+    }
 }
 
 #[test]

@@ -118,6 +118,13 @@ pub fn to_markdown(report: &Report) -> String {
             cell(b, 60)
         );
     }
+    if report.run.replay_misses > 0 {
+        let _ = writeln!(
+            out,
+            "> {} model requests had no recorded reply to replay: the functions they were for are unknown.\n",
+            report.run.replay_misses
+        );
+    }
     if !report.findings.is_empty() {
         let _ = writeln!(
             out,

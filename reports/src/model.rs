@@ -29,6 +29,10 @@ pub struct Report {
     pub diagnostics: Vec<String>,
 }
 
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
 /// How the run was made.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct RunInfo {
@@ -46,6 +50,10 @@ pub struct RunInfo {
     /// The budget that ran out, if one did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub budget_spent: Option<String>,
+    /// With `--cache replay`: requests that had no recorded reply. Their functions are
+    /// unknown, so the run is not a repetition of the recorded one.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub replay_misses: u64,
     pub timings: Vec<Timing>,
     /// Stages that did not run, with why.
     #[serde(default)]
