@@ -465,53 +465,51 @@ impl Store {
                 found,
             });
         }
-        // Every row, as values: a table that is missing or has other columns is no store.
-        fn rows<const N: usize>(
-            c: &Connection,
-            sql: &str,
-        ) -> rusqlite::Result<Vec<[rusqlite::types::Value; N]>> {
-            let mut stmt = c.prepare(sql)?;
-            stmt.query_map([], |r| {
-                let mut row = std::array::from_fn(|_| rusqlite::types::Value::Null);
-                for (i, v) in row.iter_mut().enumerate() {
-                    *v = r.get(i)?;
-                }
-                Ok(row)
-            })?
-            .collect()
-        }
-        let replies: Vec<[_; 11]> = rows(
-            &incoming,
-            "SELECT key, model, template, request, content, answered_by, prompt_tokens,
-                    completion_tokens, latency_ms, system_fingerprint, created_at FROM replies",
-        )
-        .map_err(|_| not_a_store())?;
-        let results: Vec<[_; 4]> = rows(
-            &incoming,
-            "SELECT key, kind, value, created_at FROM results",
-        )
-        .map_err(|_| not_a_store())?;
+        // Both tables must read with these columns, or it is no store. The rows then go
+        // over one at a time (a shared CI store can be large).
+        let mut replies = incoming
+            .prepare(
+                "SELECT key, model, template, request, content, answered_by, prompt_tokens,
+                        completion_tokens, latency_ms, system_fingerprint, created_at FROM replies",
+            )
+            .map_err(|_| not_a_store())?;
+        let mut results = incoming
+            .prepare("SELECT key, kind, value, created_at FROM results")
+            .map_err(|_| not_a_store())?;
         self.sql(|c| {
+            // Copies every row of `from` with `insert`; returns how many were new.
+            fn copy(
+                from: &mut rusqlite::Statement<'_>,
+                insert: &mut rusqlite::Statement<'_>,
+            ) -> rusqlite::Result<usize> {
+                let width = from.column_count();
+                let mut rows = from.query([])?;
+                let mut added = 0;
+                while let Some(row) = rows.next()? {
+                    let values = (0..width)
+                        .map(|i| row.get::<_, rusqlite::types::Value>(i))
+                        .collect::<rusqlite::Result<Vec<_>>>()?;
+                    added += insert.execute(rusqlite::params_from_iter(values))?;
+                }
+                Ok(added)
+            }
             let tx = c.transaction()?;
-            let mut added = 0;
-            {
-                let mut put = tx.prepare(
+            let added = copy(
+                &mut replies,
+                &mut tx.prepare(
                     "INSERT OR IGNORE INTO replies (key, model, template, request, content,
                         answered_by, prompt_tokens, completion_tokens, latency_ms,
                         system_fingerprint, created_at)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-                )?;
-                for row in &replies {
-                    added += put.execute(rusqlite::params_from_iter(row))?;
-                }
-                let mut put = tx.prepare(
+                )?,
+            )?;
+            copy(
+                &mut results,
+                &mut tx.prepare(
                     "INSERT OR IGNORE INTO results (key, kind, value, created_at)
                      VALUES (?1, ?2, ?3, ?4)",
-                )?;
-                for row in &results {
-                    put.execute(rusqlite::params_from_iter(row))?;
-                }
-            }
+                )?,
+            )?;
             tx.commit()?;
             Ok(added as u64)
         })
