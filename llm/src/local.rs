@@ -4,7 +4,8 @@
 //!
 //! The server is killed when its handle is dropped, and, through Linux's parent-death
 //! signal, also when vouch itself dies (Ctrl-C, a panic, SIGKILL): it never outlives
-//! the run.
+//! the run. Its output goes to a temporary file without a name, read back only to
+//! explain a server that fails to start, so a run leaves no file behind either.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -119,8 +120,9 @@ pub fn installed(model: LocalModel) -> Result<(PathBuf, PathBuf), LocalError> {
 pub struct LocalServer {
     child: tokio::process::Child,
     base_url: String,
-    log: PathBuf,
-    _log_dir: tempfile::TempDir,
+    /// The server's output, in an unnamed temporary file: nothing is left behind
+    /// however vouch ends, even on SIGKILL.
+    log: std::fs::File,
 }
 
 impl LocalServer {
@@ -136,18 +138,19 @@ impl LocalServer {
             .and_then(|l| l.local_addr())
             .map_err(LocalError::Port)?
             .port();
-        let log_dir = tempfile::Builder::new()
-            .prefix("vouch-llama-")
-            .tempdir()
-            .map_err(|source| LocalError::Spawn {
-                path: server.to_path_buf(),
-                source,
-            })?;
-        let log = log_dir.path().join("llama-server.log");
-        let log_file = std::fs::File::create(&log).map_err(|source| LocalError::Spawn {
-            path: log.clone(),
+        // Unnamed (O_TMPFILE where the file system has it, else unlinked at once): the
+        // server writes through its own descriptors and vouch reads with `pread`, so
+        // neither moves the other's offset.
+        let log = tempfile::tempfile().map_err(|source| LocalError::Spawn {
+            path: std::env::temp_dir(),
             source,
         })?;
+        let server_log = |log: &std::fs::File| {
+            log.try_clone().map_err(|source| LocalError::Spawn {
+                path: std::env::temp_dir(),
+                source,
+            })
+        };
         let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
         let mut cmd = tokio::process::Command::new(server);
         cmd.arg("-m")
@@ -166,13 +169,8 @@ impl LocalServer {
             // tokens on a recorded run (`scripts/bench-local-slots --store`).
             .args(["-t", &threads.to_string(), "--parallel", "1", "--no-webui"])
             .stdin(Stdio::null())
-            .stdout(Stdio::from(log_file.try_clone().map_err(|source| {
-                LocalError::Spawn {
-                    path: log.clone(),
-                    source,
-                }
-            })?))
-            .stderr(Stdio::from(log_file))
+            .stdout(Stdio::from(server_log(&log)?))
+            .stderr(Stdio::from(server_log(&log)?))
             .kill_on_drop(true);
         die_with_parent(&mut cmd);
         let child = cmd.spawn().map_err(|source| LocalError::Spawn {
@@ -183,7 +181,6 @@ impl LocalServer {
             child,
             base_url: format!("http://127.0.0.1:{port}/v1"),
             log,
-            _log_dir: log_dir,
         };
         me.wait_ready(port, ready_timeout).await?;
         tracing::info!(url = %me.base_url, model = %model.display(), "local model server ready");
@@ -221,7 +218,14 @@ impl LocalServer {
     }
 
     fn log_tail(&self) -> String {
-        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+        use std::os::unix::fs::FileExt;
+        // The last 16 KiB hold the last lines; `read_at` leaves the offset alone.
+        let len = self.log.metadata().map_or(0, |m| m.len());
+        let from = len.saturating_sub(16 * 1024);
+        let mut buf = vec![0; (len - from) as usize];
+        let n = self.log.read_at(&mut buf, from).unwrap_or(0);
+        buf.truncate(n);
+        let text = String::from_utf8_lossy(&buf);
         let lines: Vec<&str> = text.lines().collect();
         lines[lines.len().saturating_sub(15)..].join("\n")
     }

@@ -123,6 +123,16 @@ fn the_server_dies_with_vouch() {
         std::thread::sleep(Duration::from_millis(50));
     };
     assert!(alive(pid));
+    // The server's output goes to a file without a name, so that a vouch killed
+    // like this one leaves no log behind.
+    for fd in [1, 2] {
+        let target = std::fs::read_link(format!("/proc/{pid}/fd/{fd}")).expect("the server's fd");
+        assert!(
+            target.to_string_lossy().ends_with(" (deleted)"),
+            "the server writes to a named file: {}",
+            target.display()
+        );
+    }
     child.kill().expect("SIGKILL vouch");
     child.wait().expect("reap");
     let killed = std::time::Instant::now();
@@ -133,4 +143,31 @@ fn the_server_dies_with_vouch() {
         );
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+#[tokio::test]
+async fn a_server_that_dies_at_start_is_reported_with_its_last_output() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let server = tmp.path().join("llama-server");
+    let noise: String = (0..2000).map(|i| format!("loading tensor {i}\n")).collect();
+    std::fs::write(tmp.path().join("noise"), noise).expect("write noise");
+    std::fs::write(
+        &server,
+        "#!/bin/sh\ncat \"$(dirname \"$0\")/noise\"\necho 'error: cannot read the model' >&2\nexit 3\n",
+    )
+    .expect("write the script");
+    std::fs::set_permissions(&server, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+        .expect("chmod");
+    let err = LocalServer::start(&server, tmp.path(), 512, Duration::from_secs(30))
+        .await
+        .expect_err("a server that exits is an error");
+    let text = err.to_string();
+    assert!(text.contains("exited before it was ready"), "{text}");
+    assert!(text.contains("exit status: 3"), "{text}");
+    assert!(text.contains("error: cannot read the model"), "{text}");
+    assert!(text.contains("loading tensor 1999"), "{text}");
+    assert!(
+        !text.contains("loading tensor 1984\n"),
+        "more than the last lines: {text}"
+    );
 }
