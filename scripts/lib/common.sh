@@ -85,3 +85,29 @@ clang_isystem() {
         | sed -n '/#include <...> search starts here/,/End of search/p' \
         | grep '^ ' | sed 's/^ */-internal-isystem /' | tr '\n' ' '
 }
+
+# Starts llama-server ($1) with the GGUF $2, the context $3 and any further arguments,
+# on a free 127.0.0.1 port, its output in the file $LLAMA_LOG (made if unset), and waits
+# until it answers /health. Sets LLAMA_PORT and LLAMA_PID; stop it with stop_llama_server.
+start_llama_server() {
+    local server="$1" gguf="$2" context="$3"
+    shift 3
+    LLAMA_LOG="${LLAMA_LOG:-$(mktemp)}"
+    LLAMA_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    "$server" -m "$gguf" --host 127.0.0.1 --port "$LLAMA_PORT" --jinja -c "$context" \
+        -t "$(nproc)" --no-webui "$@" >"$LLAMA_LOG" 2>&1 &
+    LLAMA_PID=$!
+    for _ in $(seq 1 240); do
+        curl -sf "http://127.0.0.1:$LLAMA_PORT/health" >/dev/null 2>&1 && return 0
+        kill -0 "$LLAMA_PID" 2>/dev/null || die "llama-server exited: $(tail -5 "$LLAMA_LOG")"
+        sleep 0.5
+    done
+    die "llama-server was not ready after 120 s: $(tail -5 "$LLAMA_LOG")"
+}
+
+# Stops the server start_llama_server started and removes its log.
+stop_llama_server() {
+    [ -n "${LLAMA_PID:-}" ] && { kill "$LLAMA_PID" 2>/dev/null; wait "$LLAMA_PID" 2>/dev/null || true; }
+    [ -n "${LLAMA_LOG:-}" ] && rm -f "$LLAMA_LOG"
+    LLAMA_PID="" LLAMA_LOG=""
+}
