@@ -69,6 +69,11 @@ pub enum LocalError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("cannot create a temporary file in {dir} for llama-server's output: {source}")]
+    Log {
+        dir: PathBuf,
+        source: std::io::Error,
+    },
     #[error("cannot find a free port on 127.0.0.1: {0}")]
     Port(std::io::Error),
     #[error("llama-server exited before it was ready ({status}); its last output:\n{log}")]
@@ -141,16 +146,12 @@ impl LocalServer {
         // Unnamed (O_TMPFILE where the file system has it, else unlinked at once): the
         // server writes through its own descriptors and vouch reads with `pread`, so
         // neither moves the other's offset.
-        let log = tempfile::tempfile().map_err(|source| LocalError::Spawn {
-            path: std::env::temp_dir(),
+        let log_error = |source| LocalError::Log {
+            dir: std::env::temp_dir(),
             source,
-        })?;
-        let server_log = |log: &std::fs::File| {
-            log.try_clone().map_err(|source| LocalError::Spawn {
-                path: std::env::temp_dir(),
-                source,
-            })
         };
+        let log = tempfile::tempfile().map_err(log_error)?;
+        let server_log = || log.try_clone().map_err(log_error);
         let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
         let mut cmd = tokio::process::Command::new(server);
         cmd.arg("-m")
@@ -169,8 +170,8 @@ impl LocalServer {
             // tokens on a recorded run (`scripts/bench-local-slots --store`).
             .args(["-t", &threads.to_string(), "--parallel", "1", "--no-webui"])
             .stdin(Stdio::null())
-            .stdout(Stdio::from(server_log(&log)?))
-            .stderr(Stdio::from(server_log(&log)?))
+            .stdout(Stdio::from(server_log()?))
+            .stderr(Stdio::from(server_log()?))
             .kill_on_drop(true);
         die_with_parent(&mut cmd);
         let child = cmd.spawn().map_err(|source| LocalError::Spawn {

@@ -264,14 +264,7 @@ impl Store {
             }
             Err(e) => return Err(e),
         };
-        let found: i64 = version.parse().unwrap_or(i64::MAX);
-        if found > SCHEMA_VERSION {
-            return Err(StoreError::NewerSchema {
-                path: self.path.clone(),
-                found,
-            });
-        }
-        Ok(())
+        readable_version(&version, &self.path)
     }
 
     pub fn get(&self, key: &CacheKey) -> Result<Option<StoredReply>, StoreError> {
@@ -458,13 +451,7 @@ impl Store {
                 |r| r.get(0),
             )
             .map_err(|_| not_a_store())?;
-        let found: i64 = version.parse().unwrap_or(i64::MAX);
-        if found > SCHEMA_VERSION {
-            return Err(StoreError::NewerSchema {
-                path: src.to_path_buf(),
-                found,
-            });
-        }
+        readable_version(&version, src)?;
         // Both tables must read with these columns, or it is no store. The rows then go
         // over one at a time (a shared CI store can be large).
         let mut replies = incoming
@@ -525,6 +512,18 @@ impl Store {
 /// SQLite integers are signed; counts and durations are not.
 fn u(v: i64) -> u64 {
     u64::try_from(v).unwrap_or(0)
+}
+
+/// Refuses a store whose `schema_version` (from its meta table) this vouch cannot read.
+fn readable_version(version: &str, path: &Path) -> Result<(), StoreError> {
+    let found: i64 = version.parse().unwrap_or(i64::MAX);
+    if found > SCHEMA_VERSION {
+        return Err(StoreError::NewerSchema {
+            path: path.to_path_buf(),
+            found,
+        });
+    }
+    Ok(())
 }
 
 fn i(v: u64) -> i64 {

@@ -291,6 +291,32 @@ fn export_and_import_share_a_cache_as_one_file() {
 }
 
 #[test]
+fn a_store_of_a_newer_layout_is_refused_by_open_and_by_import() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let newer = tmp.path().join("newer.db");
+    drop(Store::open(&newer).expect("store"));
+    rusqlite::Connection::open(&newer)
+        .and_then(|c| {
+            c.execute(
+                "UPDATE meta SET value = '999' WHERE key = 'schema_version'",
+                [],
+            )
+        })
+        .expect("sqlite");
+    let err = Store::open(&newer).expect_err("open refuses it");
+    assert!(
+        matches!(err, StoreError::NewerSchema { found: 999, .. }),
+        "{err}"
+    );
+    let here = Store::open(&tmp.path().join("here.db")).expect("store");
+    let err = here.import(&newer).expect_err("import refuses it");
+    assert!(
+        matches!(err, StoreError::NewerSchema { found: 999, .. }),
+        "{err}"
+    );
+}
+
+#[test]
 fn results_travel_with_an_export_and_go_with_a_clear() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let a = Store::open(&tmp.path().join("a.db")).expect("a");
