@@ -324,11 +324,16 @@ async fn confirm_truth_scores_the_tests_against_the_ground_truth() {
     server.respond_with(move |body: &Value| {
         let d = stand_in::data(body);
         let function = d["function"].as_str().unwrap_or("");
+        // The manifest's triggers check the claim with `assert`; a test checks it with
+        // the clause's own assertion, so `assert` is made that one.
         let code = match (stand_in::kind(body), known.get(function)) {
-            ("harness", Some(t)) => {
-                format!("#include <assert.h>\nint main(void)\n{{\n{t}\n    return 0;\n}}")
-            }
-            ("probe", Some(t)) => t.clone(),
+            ("harness", Some(t)) => format!(
+                "#include <assert.h>\n#undef assert\n#define assert(c) VOUCH_CHECK((c), #c)\nint main(void)\n{{\n{t}\n    return 0;\n}}"
+            ),
+            ("probe", Some(t)) => format!(
+                "macro_rules! assert {{ ($c:expr $(, $($m:tt)*)?) => {{ if !$c {{ panic!(\"vouch-assert: violated: {{}}\", stringify!($c)); }} }}; }}\n\
+                 macro_rules! assert_eq {{ ($a:expr, $b:expr $(, $($m:tt)*)?) => {{ match (&$a, &$b) {{ (l, r) => if !(*l == *r) {{ panic!(\"vouch-assert: violated: {{}} == {{}}\", stringify!($a), stringify!($b)); }} }} }}; }}\n{t}"
+            ),
             _ => return stand_in::scripted(body),
         };
         serde_json::json!({ "code": code }).to_string()

@@ -312,80 +312,12 @@ pub(crate) fn build(
                     reason,
                 });
             }
-            Verdict::Violated {
-                clause,
-                formal,
-                section,
-                from,
-                counterexample,
-                steps,
-                evidence_lines,
-                explanation,
-                decided_by,
-            } => {
+            Verdict::Violated { violations, steps } => {
                 let spec = by_id.get(func.id.as_str());
-                let kind = match section {
-                    Section::Error => Kind::ErrorContract,
-                    _ => Kind::Postcondition,
-                };
-                let (start, end) = (func.span.start_line, func.span.end_line);
-                let line = evidence_lines
-                    .iter()
-                    .copied()
-                    .find(|l| (start..=end).contains(l))
-                    .unwrap_or(start);
-                let fp = reports::fingerprint(&kind.rule_id(), func.id.as_str(), &clause);
-                report.findings.push(Finding {
-                    id: reports::finding_id(&fp),
-                    fingerprint: fp,
-                    rule: kind.rule_id(),
-                    kind,
-                    severity: Status::Unconfirmed.severity(),
-                    status: Status::Unconfirmed,
-                    function: func.qualified_name.clone(),
-                    function_id: func.id.to_string(),
-                    file: file.clone(),
-                    start_line: start,
-                    end_line: end,
-                    line,
-                    clause: reports::ClauseRef {
-                        text: clause,
-                        formal,
-                        section: match section {
-                            Section::Error => "error",
-                            _ => "postcondition",
-                        }
-                        .into(),
-                    },
-                    expected_by: spec.map(|s| expected_by(s, &from)).unwrap_or_default(),
-                    explanation,
-                    steps: steps
-                        .into_iter()
-                        .map(|s| reports::Step {
-                            start_line: s.start_line,
-                            end_line: s.end_line,
-                            text: s.text,
-                        })
-                        .collect(),
-                    evidence_lines,
-                    counterexample: counterexample
-                        .into_iter()
-                        .map(|b| reports::Binding {
-                            name: b.name,
-                            value: b.value,
-                        })
-                        .collect(),
-                    decided_by: match decided_by {
-                        vouch_hoare::DecidedBy::Model => reports::DecidedBy::Model,
-                        vouch_hoare::DecidedBy::Z3 => reports::DecidedBy::Z3,
-                    },
-                    spec: spec.map(spec_view).unwrap_or_default(),
-                    source: source(&program.file(func.file).text, start, end),
-                    test: None,
-                    suppression: None,
-                    notes: r.notes,
-                    baseline: None,
-                });
+                for v in violations {
+                    let finding = finding(program, func, spec, v, &steps, &r.notes);
+                    report.findings.push(finding);
+                }
             }
         }
     }
@@ -406,6 +338,100 @@ pub(crate) fn build(
     }
     report.finalize();
     report
+}
+
+/// The finding of one broken clause of `func`.
+fn finding(
+    program: &Program,
+    func: &vouch_frontend::Function,
+    spec: Option<&Spec>,
+    v: vouch_hoare::Violation,
+    steps: &[vouch_hoare::Step],
+    notes: &[String],
+) -> Finding {
+    let file = &program.file(func.file).path;
+    let kind = match v.section {
+        Section::Error => Kind::ErrorContract,
+        _ => Kind::Postcondition,
+    };
+    let (start, end) = (func.span.start_line, func.span.end_line);
+    let line = v
+        .evidence_lines
+        .iter()
+        .copied()
+        .find(|l| (start..=end).contains(l))
+        .unwrap_or(start);
+    let fp = reports::fingerprint(&kind.rule_id(), func.id.as_str(), &v.clause);
+    // The function's notes that are about this clause or about no clause.
+    let notes = notes
+        .iter()
+        .filter(|n| clause_of_note(n).is_none_or(|id| id == v.id))
+        .cloned()
+        .collect();
+    Finding {
+        id: reports::finding_id(&fp),
+        fingerprint: fp,
+        rule: kind.rule_id(),
+        kind,
+        severity: Status::Unconfirmed.severity(),
+        status: Status::Unconfirmed,
+        function: func.qualified_name.clone(),
+        function_id: func.id.to_string(),
+        file: file.clone(),
+        start_line: start,
+        end_line: end,
+        line,
+        clause: reports::ClauseRef {
+            text: v.clause,
+            formal: v.formal,
+            section: match v.section {
+                Section::Error => "error",
+                Section::SideEffect => "side_effect",
+                _ => "postcondition",
+            }
+            .into(),
+        },
+        expected_by: spec.map(|s| expected_by(s, &v.from)).unwrap_or_default(),
+        explanation: v.explanation,
+        steps: steps
+            .iter()
+            .map(|s| reports::Step {
+                start_line: s.start_line,
+                end_line: s.end_line,
+                text: s.text.clone(),
+            })
+            .collect(),
+        evidence_lines: v.evidence_lines,
+        counterexample: v
+            .counterexample
+            .into_iter()
+            .map(|b| reports::Binding {
+                name: b.name,
+                value: b.value,
+            })
+            .collect(),
+        decided_by: match v.decided_by {
+            vouch_hoare::DecidedBy::Model => reports::DecidedBy::Model,
+            vouch_hoare::DecidedBy::Z3 => reports::DecidedBy::Z3,
+        },
+        spec: spec.map(spec_view).unwrap_or_default(),
+        source: source(&program.file(func.file).text, start, end),
+        test: None,
+        suppression: None,
+        notes,
+        baseline: None,
+    }
+}
+
+/// The clause id a checker note is about (`p2: ...`, `undecided: p2 ...`), if any.
+fn clause_of_note(note: &str) -> Option<&str> {
+    let rest = note.strip_prefix("undecided: ").unwrap_or(note);
+    let id = rest.split([':', ' ']).next()?;
+    let mut chars = id.chars();
+    (matches!(chars.next(), Some('p' | 's' | 'r'))
+        && !chars.as_str().is_empty()
+        && chars.all(|c| c.is_ascii_digit()))
+    .then_some(id)
 }
 
 /// The call sites a clause's `from` ids stand for.

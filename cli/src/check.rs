@@ -337,31 +337,28 @@ fn text(report: &Report<'_>) -> String {
             Verdict::Verified => {
                 let _ = writeln!(s, "verified  {}  {at}", r.name);
             }
-            Verdict::Violated {
-                clause,
-                counterexample,
-                evidence_lines,
-                explanation,
-                decided_by,
-                ..
-            } => {
+            Verdict::Violated { violations, .. } => {
                 let _ = writeln!(s, "VIOLATED  {}  {at}", r.name);
-                let _ = writeln!(s, "          clause: {clause}");
-                if !counterexample.is_empty() {
-                    let values: Vec<String> = counterexample
-                        .iter()
-                        .map(|b| format!("{} = {}", b.name, b.value))
-                        .collect();
-                    let _ = writeln!(s, "          counterexample: {}", values.join(", "));
+                for v in violations {
+                    let _ = writeln!(s, "          clause {}: {}", v.id, v.clause);
+                    if !v.counterexample.is_empty() {
+                        let values: Vec<String> = v
+                            .counterexample
+                            .iter()
+                            .map(|b| format!("{} = {}", b.name, b.value))
+                            .collect();
+                        let _ = writeln!(s, "            counterexample: {}", values.join(", "));
+                    }
+                    if !v.evidence_lines.is_empty() {
+                        let lines: Vec<String> =
+                            v.evidence_lines.iter().map(u32::to_string).collect();
+                        let _ = writeln!(s, "            lines: {}", lines.join(", "));
+                    }
+                    if !v.explanation.is_empty() {
+                        let _ = writeln!(s, "            why: {}", v.explanation);
+                    }
+                    let _ = writeln!(s, "            decided by: {:?}", v.decided_by);
                 }
-                if !evidence_lines.is_empty() {
-                    let lines: Vec<String> = evidence_lines.iter().map(u32::to_string).collect();
-                    let _ = writeln!(s, "          lines: {}", lines.join(", "));
-                }
-                if !explanation.is_empty() {
-                    let _ = writeln!(s, "          why: {explanation}");
-                }
-                let _ = writeln!(s, "          decided by: {decided_by:?}");
             }
             Verdict::Unknown { reason } => {
                 let _ = writeln!(s, "unknown   {}  {at}  ({reason})", r.name);

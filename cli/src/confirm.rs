@@ -153,7 +153,7 @@ pub(crate) async fn confirm_findings(
                 let c = run.confirmation;
                 f.status = match &c.outcome {
                     Outcome::Confirmed { .. } => Status::Confirmed,
-                    Outcome::Refuted => Status::Refuted,
+                    Outcome::Refuted | Outcome::Disputed { .. } => Status::Refuted,
                     Outcome::Inconclusive { .. } => Status::Unconfirmed,
                 };
                 f.severity = f.status.severity();
@@ -161,6 +161,11 @@ pub(crate) async fn confirm_findings(
                     Outcome::Confirmed { why } => format!("confirmed: {why}"),
                     Outcome::Refuted => "refuted: the generated test passed".to_string(),
                     Outcome::Inconclusive { why } => format!("no test could show it: {why}"),
+                    Outcome::Disputed { why } => {
+                        format!(
+                            "refuted without a test: the test writer says the claim does not hold: {why}"
+                        )
+                    }
                 };
                 let reused = match run.reused {
                     0 => String::new(),
@@ -180,7 +185,13 @@ pub(crate) async fn confirm_findings(
                     Some(Outcome::Inconclusive { why }) => {
                         format!("the spec's proptest property showed nothing ({why}); ")
                     }
+                    Some(Outcome::Disputed { .. }) => String::new(),
                 };
+                if let Outcome::Disputed { .. } = c.outcome {
+                    // No test was written: the reason is the evidence.
+                    f.notes.push(format!("testgen: {verdict}"));
+                    continue;
+                }
                 f.notes.push(format!(
                     "testgen: {verdict} ({property}{} test{} written{reused})",
                     run.attempts,
@@ -268,5 +279,7 @@ fn violation(program: &Program, func: &Function, f: &vouch_reports::Finding) -> 
         source: vouch_specgen::request::numbered_body(program, func, &[], 24_000),
         function_id: func.id.to_string(),
         function_hash: func.body_hash.clone(),
+        start_line: func.span.start_line,
+        end_line: func.span.end_line,
     }
 }

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::Arc;
 use vouch_frontend::{FnIdx, Function};
-use vouch_hoare::{CheckResult, DecidedBy, Verdict};
+use vouch_hoare::{CheckResult, DecidedBy, Verdict, Violation};
 use vouch_llm::Cache;
 use vouch_reports::Status;
 use vouch_specgen::spec::Section;
@@ -108,15 +108,18 @@ fn claim(func: &Function, idx: FnIdx, clause: String, explanation: String) -> Ch
         function: idx,
         id: func.id.to_string(),
         verdict: Verdict::Violated {
-            clause,
-            formal: None,
-            section: Section::Postcondition,
-            from: Vec::new(),
-            counterexample: Vec::new(),
+            violations: vec![Violation {
+                id: "p1".into(),
+                clause,
+                formal: None,
+                section: Section::Postcondition,
+                from: Vec::new(),
+                counterexample: Vec::new(),
+                evidence_lines: Vec::new(),
+                explanation,
+                decided_by: DecidedBy::Model,
+            }],
             steps: Vec::new(),
-            evidence_lines: Vec::new(),
-            explanation,
-            decided_by: DecidedBy::Model,
         },
         z3_decided: 0,
         notes: Vec::new(),

@@ -7,15 +7,26 @@
 //!    precondition), whether each callee's preconditions hold at its call, and the
 //!    state at every exit in the block.
 //! 3. A verdict request decides every postcondition, side effect and error clause at
-//!    the exits;
-//!    a violation must come with a counterexample.
-//! 4. Z3 decides what is formal: a clause whose formal fragment follows from every
-//!    exit's formal state is proved (Z3 wins over the model); a clause the model passes
-//!    but Z3 refutes is violated with Z3's model; a counterexample that breaks the
-//!    formal preconditions or the parameters' types is rejected.
+//!    the exits; a violation must come with a counterexample.
+//! 4. Z3 decides what is formal, and who wins is fixed:
+//!    - a clause that follows from every exit's formal state is proved; the model's
+//!      "holds" stands, and its "broken" is overruled only when the proof needs no
+//!      state the model wrote (the formal preconditions and the types alone imply the
+//!      clause). A proof from the model's exit states does not overrule the model's
+//!      traced counterexample: both are the model's words, the counterexample is the
+//!      more specific, and the test decides (a note says they disagree);
+//!    - a counterexample that breaks the formal preconditions or the parameters'
+//!      types is rejected: no finding, and nothing for testgen;
+//!    - a state at an exit that allows the clause to be false is a counterexample
+//!      only when it pins the clause down (every value the clause reads fixed by the
+//!      entry state, [`Solver::pins`]); even then, against the model's "holds" it is
+//!      no finding, since the exit states are the model's partial account of the body
+//!      — the clause is undecided (`Unknown`), with the values. With the model's
+//!      "broken" it backs the violation (`decided_by: z3`).
 //!
-//! `Verified` only when every clause was shown to hold and nothing was skipped; an
-//! unusable reply, a missing clause or a failed call is `Unknown` with the reason.
+//! Every broken clause is its own violation: one never hides another. `Verified` only
+//! when every clause was shown to hold and nothing was skipped; an unusable reply, a
+//! missing clause or a failed call is `Unknown` with the reason.
 
 use crate::blocks::{self, Block};
 use crate::solver::{Decision, Solver};
@@ -25,7 +36,7 @@ use std::collections::HashMap;
 use vouch_callgraph::{CallGraph, Callee};
 use vouch_frontend::{FnIdx, Function, Program};
 use vouch_llm::{Client, Usage};
-use vouch_specgen::formula::{self, Env, Expr, Position, Ty};
+use vouch_specgen::formula::{self, Env, Expr, Position};
 use vouch_specgen::prompt::{self, Vars};
 use vouch_specgen::spec::{Clause, Section, Spec, env_of};
 
@@ -64,7 +75,10 @@ impl Default for CheckOptions {
     }
 }
 
-/// Who decided a violation.
+/// Who decided a violation: the model's traced counterexample alone, or that and Z3,
+/// which showed the clause false from the exit state the model gave (pinned down:
+/// every value the clause reads fixed by it). Z3 never reports a violation alone from
+/// the model's facts (see [`Checker::check`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DecidedBy {
@@ -99,28 +113,38 @@ impl std::fmt::Display for Step {
     }
 }
 
+/// One clause a function breaks.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Violation {
+    /// The clause's id in the verdict request (`p1`, `s2`, `r1`, ...).
+    pub id: String,
+    /// The clause broken, as written in the spec.
+    pub clause: String,
+    /// Its formal fragment, if it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub formal: Option<String>,
+    /// Its section of the spec (`postcondition`, `side_effect` or `error`).
+    pub section: Section,
+    /// The caller expectations it came from (provenance ids of the spec).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub from: Vec<String>,
+    pub counterexample: Vec<Binding>,
+    pub evidence_lines: Vec<u32>,
+    pub explanation: String,
+    pub decided_by: DecidedBy,
+}
+
 /// The outcome of checking one function.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "verdict", rename_all = "snake_case")]
 pub enum Verdict {
     Verified,
+    /// Every clause shown broken, each with its own evidence (one never hides another);
+    /// clauses left undecided beside them are in the result's notes.
     Violated {
-        /// The clause broken, as written in the spec.
-        clause: String,
-        /// Its formal fragment, if it has one.
-        #[serde(skip_serializing_if = "Option::is_none")]
-        formal: Option<String>,
-        /// Its section of the spec (`postcondition`, `side_effect` or `error`).
-        section: Section,
-        /// The caller expectations it came from (provenance ids of the spec).
-        #[serde(skip_serializing_if = "Vec::is_empty")]
-        from: Vec<String>,
-        counterexample: Vec<Binding>,
+        violations: Vec<Violation>,
         /// The forward steps, one per block.
         steps: Vec<Step>,
-        evidence_lines: Vec<u32>,
-        explanation: String,
-        decided_by: DecidedBy,
     },
     Unknown {
         reason: String,
@@ -723,6 +747,7 @@ impl Checker<'_> {
         };
         let pre_refs: Vec<&Expr> = pre.iter().collect();
         let mut unknown = Vec::new();
+        let mut violations = Vec::new();
         for (id, clause) in &clauses {
             let Some(v) = reply.clauses.iter().find(|v| &v.clause == id) else {
                 unknown.push(format!(
@@ -731,39 +756,51 @@ impl Checker<'_> {
                 ));
                 continue;
             };
+            let violation =
+                |counterexample: Vec<Binding>, explanation: String, decided_by| Violation {
+                    id: id.clone(),
+                    clause: clause.text.clone(),
+                    formal: clause.formal.clone(),
+                    section: section(id),
+                    from: clause.from.clone(),
+                    counterexample,
+                    evidence_lines: v.lines.clone(),
+                    explanation,
+                    decided_by,
+                };
             let label = format!("{} {id}", func.id);
+            let mut z3_backs = false;
             match self.prove(env, &pre_refs, exits, clause, &label) {
-                Proof::Proved => {
+                Proof::Proved { from_pre_alone } => {
                     run.z3 += 1;
-                    if !v.holds {
-                        run.notes.push(format!("{id}: the model says it is broken, but Z3 proves it from the exit states (Z3 wins)"));
-                    }
-                    continue;
-                }
-                Proof::Refuted(model) => {
-                    run.z3 += 1;
-                    let counterexample = params_of(func, &model);
                     if v.holds {
-                        run.notes.push(format!("{id}: the model says it holds, but Z3 refutes it from the exit states (Z3 wins)"));
+                        continue;
                     }
-                    return Verdict::Violated {
-                        clause: clause.text.clone(),
-                        formal: clause.formal.clone(),
-                        section: section(id),
-                        from: clause.from.clone(),
-                        counterexample,
-                        steps,
-                        evidence_lines: v.lines.clone(),
-                        explanation: if v.holds {
-                            format!(
-                                "Z3 finds a state at an exit where `{}` is false",
-                                clause.formal.as_deref().unwrap_or("")
-                            )
-                        } else {
-                            v.explanation.clone()
-                        },
-                        decided_by: DecidedBy::Z3,
-                    };
+                    // The proof overrules the model's traced counterexample only when
+                    // it rests on nothing the model wrote about the body.
+                    if from_pre_alone {
+                        run.notes.push(format!("{id}: the model says it is broken, but Z3 proves it from the formal preconditions alone (Z3 wins)"));
+                        continue;
+                    }
+                    run.notes.push(format!("{id}: Z3 proves it from the exit states the model gave, yet the model traces a counterexample: its steps and its verdict disagree, so the finding stands on the counterexample and its test decides"));
+                }
+                Proof::Refuted { model, line } => {
+                    run.z3 += 1;
+                    if v.holds {
+                        // The exit facts are the model's own partial account of the
+                        // body: measured, a refutation from them alone was false five
+                        // times in six (an exit's path condition left out). It keeps
+                        // the clause from being verified; it is not a finding.
+                        unknown.push(format!(
+                            "{id}: the model says it holds, but the state it gives at the exit on line {line} pins it false ({}); Z3 reports no violation from the model's own exit facts alone",
+                            shown(env, &model)
+                        ));
+                        continue;
+                    }
+                    z3_backs = true;
+                    run.notes.push(format!(
+                        "{id}: Z3 agrees: the state at the exit on line {line} pins it false"
+                    ));
                 }
                 // The model's "holds" does not stand against a wrap Z3 found in the
                 // model's own exit state; its "broken" goes on to its counterexample.
@@ -774,6 +811,10 @@ impl Checker<'_> {
                     }
                     run.notes.push(format!("{id}: {why}"));
                 }
+                Proof::Undecided { line } => run.notes.push(format!(
+                    "{id}: the state at the exit on line {line} allows it to be false without forcing it; Z3 reports nothing from that (the model says it {})",
+                    if v.holds { "holds" } else { "is broken" }
+                )),
                 Proof::Open => {}
             }
             if v.holds {
@@ -785,43 +826,49 @@ impl Checker<'_> {
                 ));
                 continue;
             }
-            let values = int_values(env, &v.counterexample);
+            let values = bound_values(env, &v.counterexample);
+            let value_refs: Vec<&Expr> = values.iter().collect();
             let admitted = if self.options.use_solver {
-                self.solver
-                    .admits(env, &pre_refs, &values, &format!("{label} counterexample"))
+                self.solver.admits(
+                    env,
+                    &pre_refs,
+                    &value_refs,
+                    &format!("{label} counterexample"),
+                )
             } else {
                 Decision::Unknown {
                     reason: "the solver is off".into(),
                 }
             };
-            match admitted {
-                Decision::Fails { .. } => {
-                    run.z3 += 1;
-                    run.notes.push(format!(
-                        "{id}: the model's counterexample ({}) breaks the formal preconditions or the parameter types; Z3 rejects it",
-                        v.counterexample.iter().map(|b| format!("{} = {}", b.name, b.value)).collect::<Vec<_>>().join(", ")
-                    ));
-                    unknown.push(format!(
-                        "{id}: the only counterexample offered was rejected"
-                    ));
-                }
-                decision => {
-                    if matches!(decision, Decision::Holds { .. }) && !values.is_empty() {
-                        run.z3 += 1;
-                    }
-                    return Verdict::Violated {
-                        clause: clause.text.clone(),
-                        formal: clause.formal.clone(),
-                        section: section(id),
-                        from: clause.from.clone(),
-                        counterexample: v.counterexample.clone(),
-                        steps,
-                        evidence_lines: v.lines.clone(),
-                        explanation: v.explanation.clone(),
-                        decided_by: DecidedBy::Model,
-                    };
-                }
+            if let Decision::Fails { .. } = admitted {
+                run.z3 += 1;
+                run.notes.push(format!(
+                    "{id}: the model's counterexample ({}) breaks the formal preconditions or the parameter types; Z3 rejects it",
+                    v.counterexample.iter().map(|b| format!("{} = {}", b.name, b.value)).collect::<Vec<_>>().join(", ")
+                ));
+                unknown.push(format!(
+                    "{id}: the only counterexample offered was rejected"
+                ));
+                continue;
             }
+            if matches!(admitted, Decision::Holds { .. }) && !values.is_empty() {
+                run.z3 += 1;
+            }
+            violations.push(violation(
+                v.counterexample.clone(),
+                v.explanation.clone(),
+                if z3_backs {
+                    DecidedBy::Z3
+                } else {
+                    DecidedBy::Model
+                },
+            ));
+        }
+        if !violations.is_empty() {
+            // What stayed undecided beside the violations is said, not lost.
+            run.notes
+                .extend(unknown.into_iter().map(|u| format!("undecided: {u}")));
+            return Verdict::Violated { violations, steps };
         }
         if unknown.is_empty() {
             Verdict::Verified
@@ -832,9 +879,15 @@ impl Checker<'_> {
         }
     }
 
-    /// Z3 on one clause: proved when its formal fragment follows from the formal
-    /// preconditions and every exit's formal state; refuted with a model when some
-    /// exit's formal state (non-empty) allows it to be false.
+    /// Z3 on one clause's formal fragment over the exits the model described.
+    ///
+    /// - Proved: it follows from the formal preconditions and every exit's formal
+    ///   state (at least one exit, each with a formal state, each consistent).
+    /// - Refuted: at some exit, the formal state pins it down: for the inputs of a
+    ///   state where it is false, every state the exit's facts allow makes it false
+    ///   ([`Solver::forces_false`]). A state that only fails to prove it is no
+    ///   counterexample: the model's facts are partial.
+    /// - Undecided: some exit allows it to be false, none forces it.
     fn prove(
         &self,
         env: &Env,
@@ -857,6 +910,7 @@ impl Checker<'_> {
         // open, never proved for want of a case against it.
         let mut all_proved = !exits.is_empty();
         let mut wraps = None;
+        let mut undecided = None;
         for (k, exit) in exits.iter().enumerate() {
             let state = formals(&exit.state, env, Position::Post);
             if state.is_empty() {
@@ -864,9 +918,30 @@ impl Checker<'_> {
                 continue;
             }
             let state: Vec<&Expr> = state.iter().collect();
-            match self.entails(env, pre, &state, &goal, &format!("{label} exit{k}")) {
+            let exit_label = format!("{label} exit{k}");
+            match self.entails(env, pre, &state, &goal, &exit_label) {
                 Decision::Holds { .. } => {}
-                Decision::Fails { model } => return Proof::Refuted(model),
+                Decision::Fails { model } => {
+                    all_proved = false;
+                    let facts: Vec<&Expr> = pre.iter().chain(&state).copied().collect();
+                    match self.solver.pins(
+                        env,
+                        &facts,
+                        &goal,
+                        &model,
+                        &format!("{exit_label} pinned"),
+                    ) {
+                        Decision::Holds { .. } => {
+                            return Proof::Refuted {
+                                model,
+                                line: exit.line,
+                            };
+                        }
+                        _ => {
+                            undecided.get_or_insert(exit.line);
+                        }
+                    }
+                }
                 Decision::Unknown { reason } => {
                     if reason.starts_with(WRAPS) {
                         wraps.get_or_insert(format!(
@@ -878,10 +953,18 @@ impl Checker<'_> {
                 }
             }
         }
-        match (all_proved, wraps) {
-            (true, _) => Proof::Proved,
-            (false, Some(why)) => Proof::Wraps(why),
-            (false, None) => Proof::Open,
+        if all_proved {
+            let alone = self
+                .solver
+                .implies(env, pre, &goal, &format!("{label} pre"));
+            return Proof::Proved {
+                from_pre_alone: matches!(alone, Decision::Holds { .. }) && !pre.is_empty(),
+            };
+        }
+        match (wraps, undecided) {
+            (Some(why), _) => Proof::Wraps(why),
+            (None, Some(line)) => Proof::Undecided { line },
+            (None, None) => Proof::Open,
         }
     }
 }
@@ -899,10 +982,22 @@ struct CallGoals {
 }
 
 enum Proof {
-    Proved,
+    /// Proved from the exits' formal states; `from_pre_alone` when the formal
+    /// preconditions and the types alone imply it, without any state the model gave.
+    Proved {
+        from_pre_alone: bool,
+    },
     /// Proved reading the arithmetic mathematically, not as the machine wraps it.
     Wraps(String),
-    Refuted(crate::solver::Model),
+    /// Pinned down false at the exit on `line`: `model` is a counterexample.
+    Refuted {
+        model: crate::solver::Model,
+        line: u32,
+    },
+    /// An exit's state allows it to be false without forcing it.
+    Undecided {
+        line: u32,
+    },
     Open,
 }
 
@@ -938,37 +1033,25 @@ fn shown(env: &Env, model: &crate::solver::Model) -> String {
         .join(", ")
 }
 
-/// Integer values of a counterexample's parameters (others are not Z3's business).
-fn int_values(env: &Env, bindings: &[Binding]) -> Vec<(String, i128)> {
+/// What a counterexample fixes, as facts Z3 can check: each binding whose name is an
+/// integer expression of the formula language about the entry state (`n`, `rb->count`,
+/// `len(buf)`) and whose value is an integer, `true`, `false` or `NULL`. Bindings in
+/// prose (`"a 44-character name"`, `rb contents`) are left to the model.
+fn bound_values(env: &Env, bindings: &[Binding]) -> Vec<Expr> {
     bindings
         .iter()
-        .filter(|b| {
-            env.vars
-                .iter()
-                .any(|(n, t)| n == &b.name && matches!(t, Ty::Int(_)))
-        })
         .filter_map(|b| {
-            b.value
-                .trim()
-                .parse::<i128>()
-                .ok()
-                .map(|v| (b.name.clone(), v))
-        })
-        .collect()
-}
-
-/// The parameters' values in a Z3 model.
-fn params_of(func: &Function, model: &crate::solver::Model) -> Vec<Binding> {
-    model
-        .iter()
-        .filter(|(name, _)| {
-            func.signature.params.iter().any(|p| &p.name == *name)
-                || name.as_str() == "result"
-                || name.starts_with("len(")
-        })
-        .map(|(name, value)| Binding {
-            name: name.clone(),
-            value: value.clone(),
+            let value = b.value.trim();
+            let value = match value {
+                "NULL" | "null" | "nullptr" => "null",
+                "true" | "false" => value,
+                v if v.parse::<i128>().is_ok() => v,
+                _ => return None,
+            };
+            let name = b.name.trim();
+            // One expression: a binding name such as `a, b` or `x (after)` is prose.
+            formula::parse(name).ok()?;
+            formula::parse_checked(&format!("({name}) == {value}"), env, Position::Pre).ok()
         })
         .collect()
 }

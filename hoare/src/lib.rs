@@ -17,6 +17,6 @@ pub mod solver;
 
 pub use blocks::{BLOCK_LINES, Block, split};
 pub use check::{
-    Binding, CheckOptions, CheckResult, Checker, DecidedBy, Step, Verdict, prompt_ids,
+    Binding, CheckOptions, CheckResult, Checker, DecidedBy, Step, Verdict, Violation, prompt_ids,
 };
 pub use solver::{Decision, LowerError, Model, Solver};

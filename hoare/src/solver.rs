@@ -12,7 +12,9 @@
 //! fact (an `int` parameter is in [-2^31, 2^31-1]); C's `/` and `%` truncate toward
 //! zero as in C and Rust. Pointers, slices and strings are integer addresses (`null` is
 //! 0) with a length `len(p) >= 0`, their elements and struct fields uninterpreted
-//! functions of the address. `old(e)` reads every name in `e` at entry (`old!x`).
+//! functions of the address. A parameter names the value passed, the same before and
+//! after the call; `old(e)` reads the memory `e` reaches at entry (`old!field!f(p)`,
+//! `old!elem(a, i)`, `old!len(p)`).
 //! Every query has a time limit; a timeout is `Unknown`, never a pass.
 //!
 //! Z3's types never leave this module: the API speaks in formula expressions and
@@ -131,6 +133,121 @@ impl Solver {
         }
     }
 
+    /// Do `assumptions` pin `goal` down at the entry state of `witness`? `witness` is
+    /// a model of the assumptions where `goal` is false (from [`Solver::implies`]).
+    /// With the entry state fixed to the witness's — the parameters and everything
+    /// read at entry (`old!…`) — the assumptions must fix every other name the goal
+    /// reads (`result`, a field, an element, a length after the call) to the witness's
+    /// value: then the goal's value is decided by the assumptions, and it is false.
+    /// `Holds` means pinned: the witness is a counterexample that rests on what the
+    /// assumptions say, not on what they leave out. `Fails` names a value the
+    /// assumptions leave open. A goal with a quantifier is never pinned.
+    pub fn pins(
+        &self,
+        env: &Env,
+        assumptions: &[&Expr],
+        goal: &Expr,
+        witness: &Model,
+        label: &str,
+    ) -> Decision {
+        if has_forall(goal) {
+            return Decision::Fails {
+                model: Model::new(),
+            };
+        }
+        let mut l = Lowering::new(env);
+        let lowered: Result<(Vec<Bool>, Vec<String>), LowerError> = (|| {
+            let mut facts = Vec::new();
+            for a in assumptions {
+                facts.push(l.boolean(a)?);
+            }
+            l.read = Some(Vec::new());
+            l.boolean(goal)?;
+            let read = l.read.take().unwrap_or_default();
+            Ok((facts, read))
+        })();
+        let (mut facts, read) = match lowered {
+            Ok(x) => x,
+            Err(e) => {
+                return Decision::Unknown {
+                    reason: e.to_string(),
+                };
+            }
+        };
+        let value = |name: &str| witness.get(name).map(String::as_str);
+        for (name, term) in &l.names {
+            if is_input(env, name)
+                && let Some(v) = value(name).and_then(|v| v.parse::<i128>().ok())
+            {
+                facts.push(term.eq(int(v)));
+            }
+        }
+        for (name, term) in &l.bools {
+            if is_input(env, name)
+                && let Some(v) = value(name).and_then(|v| v.parse::<bool>().ok())
+            {
+                facts.push(term.eq(Bool::from_bool(v)));
+            }
+        }
+        let solver = z3::Solver::new();
+        let mut params = Params::new();
+        params.set_u32("timeout", self.timeout_ms);
+        solver.set_params(&params);
+        for f in l.side_facts.iter().chain(&facts) {
+            solver.assert(f);
+        }
+        for name in read.iter().filter(|n| !is_input(env, n)) {
+            // A name is fixed when no state of the assumptions gives it another value.
+            let other = match (l.names.get(name), l.bools.get(name), value(name)) {
+                (Some(t), _, Some(v)) => match v.parse::<i128>() {
+                    Ok(v) => t.eq(int(v)).not(),
+                    Err(_) => {
+                        return Decision::Fails {
+                            model: Model::new(),
+                        };
+                    }
+                },
+                (_, Some(t), Some(v)) => match v.parse::<bool>() {
+                    Ok(v) => t.eq(Bool::from_bool(v)).not(),
+                    Err(_) => {
+                        return Decision::Fails {
+                            model: Model::new(),
+                        };
+                    }
+                },
+                _ => {
+                    return Decision::Fails {
+                        model: Model::new(),
+                    };
+                }
+            };
+            solver.push();
+            solver.assert(&other);
+            if let Some(dir) = &self.dump_dir {
+                dump(dir, &format!("{label} {name}"), &solver.to_smt2());
+            }
+            let outcome = solver.check();
+            solver.pop(1);
+            match outcome {
+                SatResult::Unsat => {}
+                SatResult::Sat => {
+                    let mut open = Model::new();
+                    open.insert(name.clone(), "not fixed".into());
+                    return Decision::Fails { model: open };
+                }
+                SatResult::Unknown => {
+                    return Decision::Unknown {
+                        reason: "the solver could not decide whether the state pins the clause"
+                            .into(),
+                    };
+                }
+            }
+        }
+        Decision::Holds {
+            model: witness.clone(),
+        }
+    }
+
     /// Are `formulas` satisfiable together? `Holds` carries a model, `Fails` means
     /// they contradict each other (for a spec's preconditions: it is vacuous).
     pub fn satisfiable(&self, env: &Env, formulas: &[&Expr], label: &str) -> Decision {
@@ -142,31 +259,19 @@ impl Solver {
         .satisfiability()
     }
 
-    /// Can the parameter values of a proposed counterexample occur when the
-    /// `preconditions` hold? `Fails` means no valid caller can produce them.
+    /// Can the values of a proposed counterexample occur when the `preconditions`
+    /// hold? `values` are facts `e == v` about what the counterexample fixes (a
+    /// parameter, a field it points to, a length); each name within its machine type.
+    /// `Fails` means no valid caller can produce them.
     pub fn admits(
         &self,
         env: &Env,
         preconditions: &[&Expr],
-        values: &[(String, i128)],
+        values: &[&Expr],
         label: &str,
     ) -> Decision {
-        self.run(
-            label,
-            |l| {
-                let mut facts: Vec<Bool> = preconditions
-                    .iter()
-                    .map(|p| l.boolean(p))
-                    .collect::<Result<_, _>>()?;
-                for (name, v) in values {
-                    let var = l.int_var(name)?;
-                    facts.push(var.eq(int(*v)));
-                }
-                Ok(facts)
-            },
-            env,
-        )
-        .satisfiability()
+        let all: Vec<&Expr> = preconditions.iter().chain(values).copied().collect();
+        self.satisfiable(env, &all, label)
     }
 
     fn run(
@@ -237,6 +342,34 @@ impl Outcome {
     }
 }
 
+/// Whether a formula has a quantifier.
+fn has_forall(e: &Expr) -> bool {
+    let mut stack = vec![e];
+    while let Some(e) = stack.pop() {
+        match &e.kind {
+            ExprKind::Forall { .. } => return true,
+            ExprKind::Old(a) | ExprKind::Len(a) | ExprKind::Not(a) | ExprKind::Neg(a) => {
+                stack.push(a)
+            }
+            ExprKind::Field(a, _) => stack.push(a),
+            ExprKind::Index(a, b) | ExprKind::Binary(_, a, b) => {
+                stack.push(a);
+                stack.push(b);
+            }
+            _ => {}
+        }
+    }
+    false
+}
+
+/// Whether a name of a model belongs to the entry state: a parameter (the value it
+/// was passed; vouch's formulas read a parameter as passed unless under `old`), or
+/// anything read at entry (`old!x`, `old!field!f(old!p)`, `old!len(old!p)`).
+fn is_input(env: &Env, name: &str) -> bool {
+    let name = name.trim_start_matches('|');
+    name.starts_with("old!") || env.vars.iter().any(|(v, _)| v == name)
+}
+
 fn dump(dir: &std::path::Path, label: &str, smt: &str) {
     let name: String = label
         .chars()
@@ -280,6 +413,8 @@ struct Lowering<'e> {
     wrap: bool,
     /// Operations lowered that way.
     wrapped: usize,
+    /// When set, the names read (made or met again) are recorded here.
+    read: Option<Vec<String>>,
 }
 
 /// A lowered value.
@@ -298,6 +433,7 @@ impl<'e> Lowering<'e> {
             bound: Vec::new(),
             wrap: false,
             wrapped: 0,
+            read: None,
         }
     }
 
@@ -336,6 +472,7 @@ impl<'e> Lowering<'e> {
 
     /// An integer name with its range facts, made once per query.
     fn int_var(&mut self, name: &str) -> Result<Int, LowerError> {
+        self.note_read(name);
         if let Some(v) = self.names.get(name) {
             return Ok(v.clone());
         }
@@ -364,6 +501,14 @@ impl<'e> Lowering<'e> {
         }
     }
 
+    fn note_read(&mut self, name: &str) {
+        if let Some(read) = &mut self.read
+            && !read.iter().any(|r| r == name)
+        {
+            read.push(name.to_string());
+        }
+    }
+
     fn func(&mut self, name: &str, arity: usize, args: &[&Int]) -> Int {
         let domain: Vec<Sort> = (0..arity).map(|_| Sort::int()).collect();
         let refs: Vec<&Sort> = domain.iter().collect();
@@ -371,16 +516,15 @@ impl<'e> Lowering<'e> {
         let dyn_args: Vec<&dyn Ast> = args.iter().map(|a| *a as &dyn Ast).collect();
         let applied: Dynamic = f.apply(&dyn_args);
         let v = applied.as_int().unwrap_or_else(|| Int::new_const(name));
-        self.names.insert(
-            format!(
-                "{name}({})",
-                args.iter()
-                    .map(|a| a.to_string())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-            v.clone(),
+        let key = format!(
+            "{name}({})",
+            args.iter()
+                .map(|a| a.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
         );
+        self.note_read(&key);
+        self.names.insert(key, v.clone());
         v
     }
 
@@ -394,9 +538,13 @@ impl<'e> Lowering<'e> {
                 if let Some((_, b)) = self.bound.iter().rev().find(|(n, _)| n == v) {
                     return Ok(Val::Int(b.clone()));
                 }
+                // A parameter names the value passed, which the caller cannot see
+                // change: `old(p)` is `p`. Only what `p` reaches (`old(p->f)`,
+                // `old(len(p))`) has an entry value of its own.
                 match self.ty(v) {
                     Some(Ty::Bool) => {
-                        let name = format!("{prefix}{v}");
+                        let name = v.clone();
+                        self.note_read(&name);
                         let b = self
                             .bools
                             .entry(name.clone())
@@ -404,17 +552,18 @@ impl<'e> Lowering<'e> {
                             .clone();
                         Val::Bool(b)
                     }
-                    Some(_) => Val::Int(self.int_var(&format!("{prefix}{v}"))?),
+                    Some(_) => Val::Int(self.int_var(v)?),
                     None => return Err(Self::error(e, format!("unknown name `{v}`"))),
                 }
             }
             ExprKind::Result => match self.env.result {
-                Some(Ty::Bool) => Val::Bool(
+                Some(Ty::Bool) => Val::Bool({
+                    self.note_read("result");
                     self.bools
                         .entry("result".into())
                         .or_insert_with(|| Bool::new_const("result"))
-                        .clone(),
-                ),
+                        .clone()
+                }),
                 Some(_) => Val::Int(self.int_var("result")?),
                 None => {
                     return Err(Self::error(

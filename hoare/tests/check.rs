@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use support::TestServer;
 use vouch_callgraph::CallGraph;
 use vouch_frontend::FnIdx;
-use vouch_hoare::{CheckOptions, Checker, DecidedBy, Solver, Verdict};
+use vouch_hoare::{CheckOptions, Checker, DecidedBy, Solver, Verdict, Violation};
 use vouch_llm::{Cache, CacheMode};
 use vouch_specgen::spec::{Clause, Origin, Spec, SpecDraft, env_of};
 
@@ -141,16 +141,27 @@ fn b_nonzero() -> Vec<Clause> {
     vec![clause("b is not 0", Some("b != 0"))]
 }
 
+/// The one violation of a verdict that must have exactly one.
+fn only(r: &vouch_hoare::CheckResult) -> &Violation {
+    match &r.verdict {
+        Verdict::Violated { violations, .. } if violations.len() == 1 => &violations[0],
+        other => panic!("one violation expected: {other:?}\nnotes: {:?}", r.notes),
+    }
+}
+
 #[tokio::test]
-async fn z3_proves_a_clause_the_model_calls_broken() {
+async fn a_proof_from_the_models_exit_state_does_not_overrule_its_counterexample() {
+    // Z3 proves the clause from the exit state the model wrote; the model's verdict
+    // traces a counterexample all the same. Both are the model's words: the finding
+    // stands on the counterexample, with a note, and the test decides.
     let server = TestServer::start().await;
     stand_in(
         &server,
         json!([{"text": "returns a / b", "formal": "result == a / b"}]),
-        json!({"clause": "p1", "holds": false, "counterexample": [{"name": "a", "value": "1"}], "explanation": "wrong"}),
+        json!({"clause": "p1", "holds": false, "counterexample": [{"name": "a", "value": "1"}], "lines": [5], "explanation": "wrong"}),
     );
     let (r, calls) = check(&server, b_nonzero()).await;
-    assert_eq!(r.verdict, Verdict::Verified, "{r:?}");
+    assert_eq!(only(&r).decided_by, DecidedBy::Model);
     assert_eq!(
         calls, 2,
         "one step request (one block) and one verdict request"
@@ -158,7 +169,38 @@ async fn z3_proves_a_clause_the_model_calls_broken() {
     assert_eq!(r.blocks, 1);
     assert!(r.z3_decided >= 2, "vacuity and the proof: {r:?}");
     assert!(
-        r.notes.iter().any(|n| n.contains("Z3 wins")),
+        r.notes
+            .iter()
+            .any(|n| n.contains("p1: Z3 proves it from the exit states the model gave")),
+        "{:?}",
+        r.notes
+    );
+}
+
+#[tokio::test]
+async fn a_proof_from_the_preconditions_alone_overrules_the_model() {
+    // `b != 0` after the call follows from the precondition `b != 0` (a parameter is
+    // the value passed): no state the model wrote is needed, so Z3 wins.
+    let server = TestServer::start().await;
+    stand_in(
+        &server,
+        json!([{"text": "returns a / b", "formal": "result == a / b"}]),
+        json!({"clause": "p1", "holds": false, "counterexample": [{"name": "a", "value": "1"}], "lines": [5], "explanation": "wrong"}),
+    );
+    let draft = SpecDraft {
+        summary: "Divides a by b.".into(),
+        preconditions: b_nonzero(),
+        postconditions: vec![clause("b was not 0", Some("b != 0"))],
+        side_effects: Vec::new(),
+        errors: Vec::new(),
+        confidence: 1.0,
+    };
+    let r = check_divide(&server, draft, CheckOptions::default()).await;
+    assert_eq!(r.verdict, Verdict::Verified, "{r:?}");
+    assert!(
+        r.notes
+            .iter()
+            .any(|n| n.contains("from the formal preconditions alone (Z3 wins)")),
         "{:?}",
         r.notes
     );
@@ -170,50 +212,142 @@ async fn without_the_solver_the_model_alone_judges() {
     stand_in(
         &server,
         json!([{"text": "returns a / b", "formal": "result == a / b"}]),
-        json!({"clause": "p1", "holds": false, "counterexample": [{"name": "a", "value": "7"}, {"name": "b", "value": "0"}], "explanation": "wrong"}),
+        json!({"clause": "p1", "holds": false, "counterexample": [{"name": "a", "value": "7"}, {"name": "b", "value": "0"}], "lines": [5], "explanation": "wrong"}),
     );
     let options = CheckOptions {
         use_solver: false,
         ..CheckOptions::default()
     };
     let (r, _) = check_with(&server, b_nonzero(), options).await;
-    // With Z3 this is proved (and b = 0 would be rejected); the model alone reports it.
-    assert!(
-        matches!(
-            &r.verdict,
-            Verdict::Violated {
-                decided_by: DecidedBy::Model,
-                ..
-            }
-        ),
-        "{r:?}"
-    );
+    // With Z3, b = 0 would be rejected; the model alone reports it.
+    assert_eq!(only(&r).decided_by, DecidedBy::Model);
     assert_eq!(r.z3_decided, 0);
 }
 
 #[tokio::test]
-async fn z3_refutes_a_clause_the_model_passes() {
+async fn a_pinned_refutation_against_the_models_holds_is_undecided_not_a_finding() {
+    // The exit state fixes `result` for every a and b, and it breaks the clause; the
+    // model says the clause holds. The exit state is the model's partial account of
+    // the body, so Z3 reports no violation from it: the clause is undecided.
     let server = TestServer::start().await;
     stand_in(
         &server,
-        json!([{"text": "returns a / b plus one", "formal": "result == a / b + 1"}]),
+        json!([{"text": "returns a / b", "formal": "result == a / b"}]),
+        json!({"clause": "p1", "holds": true}),
+    );
+    let draft = SpecDraft {
+        summary: "Divides a by b.".into(),
+        preconditions: b_nonzero(),
+        postconditions: vec![clause(
+            "returns a / b plus one",
+            Some("result == a / b + 1"),
+        )],
+        side_effects: Vec::new(),
+        errors: Vec::new(),
+        confidence: 1.0,
+    };
+    let r = check_divide(&server, draft, CheckOptions::default()).await;
+    assert!(
+        matches!(&r.verdict, Verdict::Unknown { reason } if reason.contains("pins it false") && reason.contains("b = ")),
+        "{r:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_state_that_does_not_pin_the_clause_is_no_counterexample() {
+    // `result > 0` allows `result == a / b` to be false without forcing it: the
+    // absence of a proof is no violation, and the model's "holds" stands.
+    let server = TestServer::start().await;
+    stand_in(
+        &server,
+        json!([{"text": "positive", "formal": "result > 0"}]),
         json!({"clause": "p1", "holds": true}),
     );
     let (r, _) = check(&server, b_nonzero()).await;
+    assert_eq!(r.verdict, Verdict::Verified, "{r:?}");
+    assert!(
+        r.notes
+            .iter()
+            .any(|n| n.contains("allows it to be false without forcing it")),
+        "{:?}",
+        r.notes
+    );
+}
+
+#[tokio::test]
+async fn a_pinned_refutation_backs_the_models_counterexample() {
+    let server = TestServer::start().await;
+    stand_in(
+        &server,
+        json!([{"text": "returns a / b", "formal": "result == a / b"}]),
+        json!({"clause": "p1", "holds": false, "counterexample": [{"name": "a", "value": "4"}, {"name": "b", "value": "2"}], "lines": [5], "explanation": "off by one"}),
+    );
+    let draft = SpecDraft {
+        summary: "Divides a by b.".into(),
+        preconditions: b_nonzero(),
+        postconditions: vec![clause(
+            "returns a / b plus one",
+            Some("result == a / b + 1"),
+        )],
+        side_effects: Vec::new(),
+        errors: Vec::new(),
+        confidence: 1.0,
+    };
+    let r = check_divide(&server, draft, CheckOptions::default()).await;
+    let v = only(&r);
+    assert_eq!(v.decided_by, DecidedBy::Z3);
+    assert_eq!(v.id, "p1");
+    assert!(
+        r.notes.iter().any(|n| n.contains("p1: Z3 agrees")),
+        "{:?}",
+        r.notes
+    );
+}
+
+#[tokio::test]
+async fn every_broken_clause_is_its_own_violation() {
+    // Two clauses broken and one the verdict leaves out: two violations, neither
+    // hiding the other, and the missing one said in the notes.
+    let server = TestServer::start().await;
+    server.respond_with(|body: &Value| {
+        let u = user(body);
+        if u.starts_with("Reason forward") {
+            json!({"postcondition": [], "calls": [], "exits": [{"line": 5, "kind": "return", "state": []}]}).to_string()
+        } else {
+            json!({"clauses": [
+                {"clause": "p1", "holds": false, "counterexample": [{"name": "a", "value": "7"}, {"name": "b", "value": "2"}], "lines": [5], "explanation": "rounds"},
+                {"clause": "r1", "holds": false, "counterexample": [{"name": "a", "value": "1"}, {"name": "b", "value": "3"}], "lines": [4], "explanation": "no error"},
+            ]}).to_string()
+        }
+    });
+    let draft = SpecDraft {
+        summary: "Divides a by b.".into(),
+        preconditions: b_nonzero(),
+        postconditions: vec![
+            clause("rounds up", None),
+            clause("never returns a negative number", None),
+        ],
+        side_effects: Vec::new(),
+        errors: vec![clause("reports an inexact division", None)],
+        confidence: 1.0,
+    };
+    let r = check_divide(&server, draft, CheckOptions::default()).await;
     match &r.verdict {
-        Verdict::Violated {
-            decided_by,
-            counterexample,
-            ..
-        } => {
-            assert_eq!(*decided_by, DecidedBy::Z3);
-            assert!(
-                counterexample.iter().any(|b| b.name == "b"),
-                "{counterexample:?}"
-            );
+        Verdict::Violated { violations, steps } => {
+            let ids: Vec<&str> = violations.iter().map(|v| v.id.as_str()).collect();
+            assert_eq!(ids, ["p1", "r1"]);
+            assert_eq!(violations[1].section, vouch_specgen::spec::Section::Error);
+            assert_eq!(steps.len(), 1);
         }
         other => panic!("{other:?}"),
     }
+    assert!(
+        r.notes
+            .iter()
+            .any(|n| n.starts_with("undecided: the verdict says nothing of p2")),
+        "{:?}",
+        r.notes
+    );
 }
 
 #[tokio::test]
@@ -245,24 +379,18 @@ async fn an_admitted_counterexample_is_a_violation_by_the_model() {
         json!({"clause": "p1", "holds": false, "counterexample": [{"name": "a", "value": "7"}, {"name": "b", "value": "2"}], "lines": [5], "explanation": "rounds"}),
     );
     let (r, _) = check(&server, b_nonzero()).await;
+    let v = only(&r);
+    assert_eq!(v.decided_by, DecidedBy::Model);
+    assert_eq!(v.evidence_lines, [5]);
+    assert_eq!(v.section, vouch_specgen::spec::Section::Postcondition);
+    assert!(v.formal.is_some());
     match &r.verdict {
-        Verdict::Violated {
-            decided_by,
-            evidence_lines,
-            steps,
-            section,
-            formal,
-            ..
-        } => {
-            assert_eq!(*decided_by, DecidedBy::Model);
-            assert_eq!(evidence_lines, &[5]);
+        Verdict::Violated { steps, .. } => {
             assert_eq!(steps.len(), 1);
             assert!(
                 steps[0].start_line <= 5 && 5 <= steps[0].end_line,
                 "{steps:?}"
             );
-            assert_eq!(*section, vouch_specgen::spec::Section::Postcondition);
-            assert!(formal.is_some());
         }
         other => panic!("{other:?}"),
     }
@@ -316,10 +444,7 @@ async fn without_an_exit_state_z3_proves_nothing() {
                "explanation": "rounds the wrong way"}),
     );
     let (r, _) = check(&server, b_nonzero()).await;
-    match &r.verdict {
-        Verdict::Violated { decided_by, .. } => assert_eq!(*decided_by, DecidedBy::Model),
-        other => panic!("{other:?}"),
-    }
+    assert_eq!(only(&r).decided_by, DecidedBy::Model);
 }
 
 const CALLER: &str = "/* The element at i. */\nint get(int *a, int n, int i) {\n    return a[i];\n}\n\n/* The last element. */\nint last(int *a, int n) {\n    return get(a, n, n - 1);\n}\n";
@@ -418,10 +543,7 @@ async fn a_contradictory_exit_state_proves_nothing() {
         json!({"clause": "p1", "holds": false, "counterexample": [{"name": "a", "value": "7"}, {"name": "b", "value": "2"}], "explanation": "wrong"}),
     );
     let (r, _) = check(&server, b_nonzero()).await;
-    match &r.verdict {
-        Verdict::Violated { decided_by, .. } => assert_eq!(*decided_by, DecidedBy::Model),
-        other => panic!("{other:?}"),
-    }
+    assert_eq!(only(&r).decided_by, DecidedBy::Model);
     assert!(
         !r.notes.iter().any(|n| n.contains("Z3 proves")),
         "{:?}",
@@ -481,15 +603,9 @@ async fn a_side_effect_is_a_clause_the_verdict_decides() {
         confidence: 1.0,
     };
     let r = check_divide(&server, draft, CheckOptions::default()).await;
-    match &r.verdict {
-        Verdict::Violated {
-            section, clause, ..
-        } => {
-            assert_eq!(*section, vouch_specgen::spec::Section::SideEffect);
-            assert_eq!(clause, "the division is logged");
-        }
-        other => panic!("{other:?}"),
-    }
+    let v = only(&r);
+    assert_eq!(v.section, vouch_specgen::spec::Section::SideEffect);
+    assert_eq!(v.clause, "the division is logged");
     let verdict_request = server
         .bodies()
         .into_iter()

@@ -86,14 +86,25 @@ fn machine_ranges_and_c_division_are_facts() {
         s.implies(&e, &[&neg], &pre("x / 2 == -3 && x % 2 == -1"), "t"),
         Decision::Holds { .. }
     ));
-    // old() names the value at entry, a separate name.
+    // A parameter is the value passed: old(x) is x.
     let p = post("result == old(x) + 1");
     assert!(matches!(
         s.implies(&e, &[&p, &pre("x == 4")], &post("result == 5"), "t"),
+        Decision::Holds { .. }
+    ));
+    // What a parameter points to has an entry value of its own.
+    let p = post("result == old(buf[0]) + 1");
+    assert!(matches!(
+        s.implies(&e, &[&p, &post("buf[0] == 4")], &post("result == 5"), "t"),
         Decision::Fails { .. }
     ));
     assert!(matches!(
-        s.implies(&e, &[&p, &post("old(x) == 4")], &post("result == 5"), "t"),
+        s.implies(
+            &e,
+            &[&p, &post("old(buf[0]) == 4")],
+            &post("result == 5"),
+            "t"
+        ),
         Decision::Holds { .. }
     ));
 }
@@ -105,18 +116,29 @@ fn counterexamples_must_satisfy_the_preconditions() {
     let p = pre("buf != null && n > 0");
     assert!(
         matches!(
-            s.admits(&e, &[&p], &[("n".into(), 0)], "t"),
+            s.admits(&e, &[&p], &[&pre("n == 0")], "t"),
             Decision::Fails { .. }
         ),
         "n = 0 breaks n > 0"
     );
     assert!(matches!(
-        s.admits(&e, &[&p], &[("n".into(), 3)], "t"),
+        s.admits(&e, &[&p], &[&pre("n == 3")], "t"),
         Decision::Holds { .. }
     ));
     // A value outside the parameter's machine type is no counterexample either.
     assert!(matches!(
-        s.admits(&e, &[], &[("x".into(), 1i128 << 40)], "t"),
+        s.admits(&e, &[], &[&pre("x == 1099511627776")], "t"),
+        Decision::Fails { .. }
+    ));
+    // Values of what a parameter points to count as well.
+    let bounded = pre("len(buf) >= n");
+    assert!(matches!(
+        s.admits(
+            &e,
+            &[&bounded],
+            &[&pre("n == 4"), &pre("len(buf) == 3")],
+            "t"
+        ),
         Decision::Fails { .. }
     ));
 }

@@ -298,7 +298,7 @@ pub struct ClauseRef {
     pub text: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub formal: Option<String>,
-    /// `postcondition` or `error`.
+    /// `postcondition`, `side_effect` or `error`.
     pub section: String,
 }
 

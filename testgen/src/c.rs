@@ -4,6 +4,7 @@
 //! folder holding a header), the other sources linked in, compiled with ASan and UBSan,
 //! and run in the sandbox. The outcome is classified.
 
+use crate::blame::{Blame, Subject};
 use crate::sandbox::{
     Exit, RunOutput, SRC_DIR, Sandbox, SandboxError, WORK_DIR, absolute, shell_quote,
 };
@@ -21,6 +22,8 @@ pub const PRELUDE: &str = r#"#include <stdio.h>
 #include <stdint.h>
 /* Fails the run, naming the violated clause: vouch reads the message. */
 #define VOUCH_CHECK(cond, clause) do { if (!(cond)) { fprintf(stderr, "vouch-assert: violated: %s\n", (clause)); fflush(stderr); abort(); } } while (0)
+/* Stops the run when the set-up is not what the test needs: shows nothing either way. */
+#define VOUCH_REQUIRE(cond, what) do { if (!(cond)) { fprintf(stderr, "vouch-setup: failed: %s\n", (what)); fflush(stderr); exit(98); } } while (0)
 "#;
 
 const BUILD_FAILED: &str = "@@vouch: build failed@@";
@@ -125,10 +128,11 @@ pub fn defines_main(text: &str) -> bool {
 /// included by a path relative to the harness: the tree sits beside it, in the sandbox
 /// as in an unsandboxed run's scratch directory.
 pub fn harness_source(unit: &str, body: &str) -> String {
-    format!(
-        "{PRELUDE}#define main vouch_unit_main\n#include \"tree/{unit}\"\n#undef main\n\n{body}\n"
-    )
+    format!("{PRELUDE}#define main {UNIT_MAIN}\n#include \"tree/{unit}\"\n#undef main\n\n{body}\n")
 }
+
+/// What the unit's own `main` is called in a harness.
+pub const UNIT_MAIN: &str = "vouch_unit_main";
 
 /// The harness without its own definitions and prototypes of `names` (functions of the
 /// translation unit it includes). Models often copy the function under test into the
@@ -193,6 +197,10 @@ pub enum Outcome {
     Refuted,
     /// Nothing could be shown (no build, a time-out, an unexplained exit).
     Inconclusive { why: String },
+    /// No test was written: the test writer answered that the claim does not hold,
+    /// for the reason given (its counterexample breaks a precondition, or the code
+    /// does not do what the claim says).
+    Disputed { why: String },
 }
 
 /// A harness that was built and run, with what reproduces it.
@@ -216,9 +224,10 @@ pub struct Confirmation {
 pub fn confirm(
     sandbox: &Sandbox,
     project: &CProject,
-    unit: &str,
+    subject: &Subject,
     body: &str,
 ) -> Result<Confirmation, SandboxError> {
+    let unit = subject.file.as_str();
     let source = harness_source(unit, body);
     let dir =
         tempfile::tempdir().map_err(|e| SandboxError::Spawn("a harness directory".into(), e))?;
@@ -242,7 +251,7 @@ pub fn confirm(
         &script,
     );
     Ok(Confirmation {
-        outcome: classify(&run),
+        outcome: classify(&run, subject),
         source,
         command,
         reproduce,
@@ -293,8 +302,12 @@ pub(crate) fn stopped(run: &RunOutput) -> Option<Outcome> {
     Some(Outcome::Inconclusive { why })
 }
 
-/// The outcome of a harness run.
-pub fn classify(run: &RunOutput) -> Outcome {
+/// The outcome of a harness run about `subject`. The claim is confirmed only by its own
+/// check (`VOUCH_CHECK`), or by a sanitizer report or assertion that places the failure
+/// inside `subject` ([`crate::blame`]); a failure anywhere else — a set-up check, the
+/// harness's own code, another function with a defect of its own — shows nothing
+/// about the claim and is inconclusive.
+pub fn classify(run: &RunOutput, subject: &Subject) -> Outcome {
     let err = &run.stderr;
     if err.contains(BUILD_FAILED) {
         let first: Vec<&str> = err
@@ -323,14 +336,36 @@ pub fn classify(run: &RunOutput) -> Outcome {
             ),
         };
     }
-    // The harness's own `assert` (glibc: "prog: file:line: fn: Assertion `e' failed.").
+    if let Some(l) = err.lines().find(|l| l.starts_with("vouch-setup: failed:")) {
+        return Outcome::Inconclusive {
+            why: format!(
+                "a set-up check of the harness failed, before the claim was tested ({})",
+                l.trim_start_matches("vouch-setup: failed:").trim()
+            ),
+        };
+    }
+    // An `assert` (glibc: "prog: file:line: fn: Assertion `e' failed.").
     if let Some(l) = err
         .lines()
         .find(|l| l.contains("Assertion `") && l.trim_end().ends_with("failed."))
     {
-        let what = l.find("Assertion `").map_or(l, |i| &l[i..]);
-        return Outcome::Confirmed {
-            why: format!("an assertion of the harness failed ({})", what.trim()),
+        let what = l.find("Assertion `").map_or(l, |i| &l[i..]).trim();
+        let place = l.split(": ").nth(1).and_then(|p| p.rsplit_once(':'));
+        let inside = place.is_some_and(|(file, line)| {
+            line.parse::<u32>()
+                .is_ok_and(|line| subject.contains(file, line))
+        });
+        return if inside {
+            Outcome::Confirmed {
+                why: format!("an assertion in `{}` failed ({what})", subject.name),
+            }
+        } else {
+            Outcome::Inconclusive {
+                why: format!(
+                    "an assertion outside `{}` failed ({what}); only VOUCH_CHECK tests the claim",
+                    subject.name
+                ),
+            }
         };
     }
     for marker in [
@@ -340,14 +375,32 @@ pub fn classify(run: &RunOutput) -> Outcome {
     ] {
         if let Some(l) = err.lines().find(|l| l.contains(marker)) {
             let summary = err.lines().find(|l| l.starts_with("SUMMARY:")).unwrap_or(l);
-            return Outcome::Confirmed {
-                why: format!("sanitizer report: {}", summary.trim()),
+            let summary = summary.trim();
+            return match crate::blame::c_report(err, subject) {
+                Blame::Subject => Outcome::Confirmed {
+                    why: format!("sanitizer report in `{}`: {summary}", subject.name),
+                },
+                Blame::Elsewhere(at) => Outcome::Inconclusive {
+                    why: format!(
+                        "the sanitizer's report is in {at}, not in `{}`: a defect elsewhere on the path shows nothing of this claim ({summary})",
+                        subject.name
+                    ),
+                },
+                Blame::Unplaced => Outcome::Inconclusive {
+                    why: format!(
+                        "the sanitizer's report is in the harness's own code, not in `{}` ({summary})",
+                        subject.name
+                    ),
+                },
             };
         }
     }
     match run.exit {
-        Exit::Signal(s) => Outcome::Confirmed {
-            why: format!("the harness crashed (signal {s})"),
+        Exit::Signal(s) => Outcome::Inconclusive {
+            why: format!(
+                "the harness crashed (signal {s}) with no report that places the crash in `{}`",
+                subject.name
+            ),
         },
         Exit::Code(c) => Outcome::Inconclusive {
             why: format!(

@@ -2,6 +2,7 @@
 //! built and run in the sandbox; when it does not build, the compiler's errors go back
 //! to the model, a bounded number of times.
 
+use crate::blame::Subject;
 use crate::c::{CProject, Confirmation, Outcome, confirm};
 use crate::sandbox::{Sandbox, SandboxError};
 use schemars::JsonSchema;
@@ -20,7 +21,7 @@ pub const STAGE: &str = "testgen";
 pub const MAX_REPAIRS: usize = 3;
 /// The version of a kept test result: bump it when the build, the run or the
 /// classification of a test changes, so results kept by an older vouch are not reused.
-const RESULT_FORMAT: &str = "vouch-testgen-result/4";
+const RESULT_FORMAT: &str = "vouch-testgen-result/5";
 /// The longest harness kept from a reply, in bytes.
 const MAX_CODE: usize = 12_000;
 
@@ -52,14 +53,43 @@ pub struct Violation {
     pub function_id: String,
     #[serde(skip)]
     pub function_hash: Option<String>,
+    /// The function's lines in its file: a test confirms the claim only by failing
+    /// there (or by its check of the clause).
+    #[serde(skip)]
+    pub start_line: u32,
+    #[serde(skip)]
+    pub end_line: u32,
+}
+
+impl Violation {
+    /// The function under test, with its file as the test's build names it (for a
+    /// Rust probe, relative to the crate).
+    fn subject(&self, file: &str) -> Subject {
+        Subject {
+            name: self
+                .function
+                .rsplit("::")
+                .next()
+                .unwrap_or(&self.function)
+                .to_string(),
+            file: file.to_string(),
+            start_line: self.start_line,
+            end_line: self.end_line,
+        }
+    }
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 struct HarnessReply {
     /// The test: for C, code defining `int main(void)` (and helpers); for Rust, the
-    /// statements of the probe test's body.
+    /// statements of the probe test's body. Empty when `claim_false` is given.
     #[schemars(length(max = 12000))]
     code: String,
+    /// Instead of a test: why the claim cannot be true (its counterexample breaks a
+    /// precondition, or the code does not do what the claim says it does).
+    #[serde(default)]
+    #[schemars(length(max = 1000))]
+    claim_false: Option<String>,
 }
 
 /// A harness run, and what it took.
@@ -118,10 +148,11 @@ impl Confirmer<'_> {
     /// A C harness for `v`, built with its translation unit.
     pub async fn confirm_c(&self, v: &Violation) -> Result<TestRun, TestgenError> {
         let (sandbox, project) = (self.sandbox.clone(), self.project.clone());
-        let (file, name) = (v.file.clone(), v.function.clone());
+        let subject = v.subject(&v.file);
+        let name = v.function.clone();
         self.attempts(v, "harness-c", HARNESS_C, Lang::C, "", move |body| {
             let body = crate::c::without_redefinitions(&body, &[name.as_str()]);
-            confirm(&sandbox, &project, &file, &body)
+            confirm(&sandbox, &project, &subject, &body)
         })
         .await
     }
@@ -154,13 +185,14 @@ impl Confirmer<'_> {
         manifest: &str,
     ) -> Result<TestRun, TestgenError> {
         let sandbox = self.sandbox.clone();
+        let subject = v.subject(&file);
         self.attempts(
             v,
             "probe-rust",
             PROBE_RUST,
             Lang::Rust,
             manifest,
-            move |body| crate::rust::confirm_rust(&sandbox, &crate_dir, &file, &body),
+            move |body| crate::rust::confirm_rust(&sandbox, &crate_dir, &subject, &body),
         )
         .await
     }
@@ -235,10 +267,10 @@ impl Confirmer<'_> {
         };
         let (crate_dir, file, manifest) = self.crate_of(v)?;
         let key = self.result_key(v, "property", &manifest, &module);
-        let (sandbox, dir, path) = (self.sandbox.clone(), crate_dir.clone(), file.clone());
+        let (sandbox, dir, subject) = (self.sandbox.clone(), crate_dir.clone(), v.subject(&file));
         let (checked, kept) = self
             .run_once(key, module, move |m| {
-                crate::rust::confirm_property(&sandbox, &dir, &path, &m)
+                crate::rust::confirm_property(&sandbox, &dir, &subject, &m)
             })
             .await?;
         let outcome = checked.outcome.clone();
@@ -284,6 +316,10 @@ impl Confirmer<'_> {
         loop {
             attempts += 1;
             let mut data = serde_json::to_value(v).unwrap_or_default();
+            if lang == Lang::C && !self.project.sources.contains(&v.file) {
+                // The unit defines `main`: the harness sees it under another name.
+                data["unit_main_renamed_to"] = serde_json::Value::from(crate::c::UNIT_MAIN);
+            }
             if let Some((code, errors)) = &previous {
                 data["previous_code"] = serde_json::Value::from(code.as_str());
                 data["compiler_errors"] = serde_json::Value::from(errors.as_str());
@@ -297,6 +333,25 @@ impl Confirmer<'_> {
             );
             let (reply, u): (HarnessReply, Usage) = self.client.call(STAGE, &prompt).await?;
             usage.add(&u);
+            if let Some(why) = reply.claim_false.as_deref().map(str::trim)
+                && !why.is_empty()
+            {
+                return Ok(TestRun {
+                    confirmation: Confirmation {
+                        outcome: Outcome::Disputed {
+                            why: why.chars().take(1000).collect(),
+                        },
+                        source: String::new(),
+                        command: String::new(),
+                        reproduce: String::new(),
+                        output: String::new(),
+                    },
+                    attempts,
+                    reused,
+                    usage,
+                    property: None,
+                });
+            }
             let code: String = strip_fences(&reply.code).chars().take(MAX_CODE).collect();
             let key = self.result_key(v, name, build, &code);
             let (confirmation, kept) = self.run_once(key, code.clone(), run.clone()).await?;

@@ -4,6 +4,7 @@
 //! probe test, or a proptest property written from the spec (`property`); for the
 //! latter the scratch copy gets proptest as a dev-dependency.
 
+use crate::blame::{Blame, Subject};
 use crate::c::{Confirmation, Outcome};
 use crate::sandbox::{RunOutput, SRC_DIR, Sandbox, SandboxError, WORK_DIR, shell_quote};
 use std::path::{Path, PathBuf};
@@ -95,21 +96,28 @@ pub fn with_proptest(manifest: &str) -> Option<String> {
 pub fn confirm_rust(
     sandbox: &Sandbox,
     crate_dir: &Path,
-    file: &str,
+    subject: &Subject,
     body: &str,
 ) -> Result<Confirmation, SandboxError> {
-    run_module(sandbox, crate_dir, file, &probe_module(body), PROBE, false)
+    run_module(
+        sandbox,
+        crate_dir,
+        subject,
+        &probe_module(body),
+        PROBE,
+        false,
+    )
 }
 
 /// Builds the crate with a property module (see [`crate::property`]) and runs it.
 pub fn confirm_property(
     sandbox: &Sandbox,
     crate_dir: &Path,
-    file: &str,
+    subject: &Subject,
     module: &str,
 ) -> Result<Confirmation, SandboxError> {
     use crate::property::PROPERTY;
-    run_module(sandbox, crate_dir, file, module, PROPERTY, true)
+    run_module(sandbox, crate_dir, subject, module, PROPERTY, true)
 }
 
 /// Appends `module` (holding the test `test::test`) to `file` in a scratch copy of the
@@ -117,11 +125,12 @@ pub fn confirm_property(
 fn run_module(
     sandbox: &Sandbox,
     crate_dir: &Path,
-    file: &str,
+    subject: &Subject,
     module: &str,
     test: &str,
     proptest: bool,
 ) -> Result<Confirmation, SandboxError> {
+    let file = subject.file.as_str();
     let io = |e| SandboxError::Spawn("a scratch copy of the crate".into(), e);
     let scratch = tempfile::tempdir().map_err(io)?;
     let copy = scratch.path().join("crate");
@@ -173,7 +182,7 @@ cat \"$test\" >> \"$scratch/crate/\"{}\n",
         &script,
     );
     Ok(Confirmation {
-        outcome: classify_rust(&run),
+        outcome: classify_rust(&run, subject),
         source: module.to_string(),
         command: sandbox.command_line(&binds, &script),
         reproduce,
@@ -181,8 +190,10 @@ cat \"$test\" >> \"$scratch/crate/\"{}\n",
     })
 }
 
-/// The outcome of a probe run.
-pub fn classify_rust(run: &RunOutput) -> Outcome {
+/// The outcome of a probe or property run about `subject`: confirmed by the clause's
+/// own assertion (`vouch-assert: violated`) or by a panic located in `subject`; a
+/// panic elsewhere (the test's set-up, another function's defect) is inconclusive.
+pub fn classify_rust(run: &RunOutput, subject: &Subject) -> Outcome {
     let all = format!("{}\n{}", run.stdout, run.stderr);
     if let Some(stopped) = crate::c::stopped(run) {
         return stopped;
@@ -227,8 +238,29 @@ pub fn classify_rust(run: &RunOutput) -> Outcome {
     if let Some(i) = all.find("panicked at") {
         let rest = &all[i..];
         let message: Vec<&str> = rest.lines().take(2).collect();
-        return Outcome::Confirmed {
-            why: format!("the probe panicked: {}", message.join(" ").trim()),
+        let message = message.join(" ");
+        return match crate::blame::rust_panics(&all, subject) {
+            Blame::Subject => Outcome::Confirmed {
+                why: format!(
+                    "the probe panicked in `{}`: {}",
+                    subject.name,
+                    message.trim()
+                ),
+            },
+            Blame::Elsewhere(at) => Outcome::Inconclusive {
+                why: format!(
+                    "the test panicked at {at}, not in `{}`: a failure elsewhere shows nothing of this claim ({})",
+                    subject.name,
+                    message.trim()
+                ),
+            },
+            Blame::Unplaced => Outcome::Inconclusive {
+                why: format!(
+                    "the test panicked outside `{}` ({})",
+                    subject.name,
+                    message.trim()
+                ),
+            },
         };
     }
     Outcome::Inconclusive {

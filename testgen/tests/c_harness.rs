@@ -5,7 +5,7 @@
 
 use std::path::Path;
 use std::time::Duration;
-use vouch_testgen::{CProject, Exit, Limits, Outcome, Sandbox, SandboxError, confirm};
+use vouch_testgen::{CProject, Exit, Limits, Outcome, Sandbox, SandboxError, Subject, confirm};
 
 const HEADER: &str = "#ifndef BUF_H\n#define BUF_H\n#include <stddef.h>\nint buf_sum(const int *xs, size_t n);\n#endif\n";
 
@@ -66,6 +66,21 @@ fn project(root: &Path) -> CProject {
     CProject::infer(root, &files)
 }
 
+/// A function of `src/buf.c` a harness is about.
+fn about(name: &str) -> Subject {
+    let (start_line, end_line) = match name {
+        "fill" => (4, 9),
+        "buf_sum" => (11, 18),
+        other => panic!("no {other} in src/buf.c"),
+    };
+    Subject {
+        name: name.into(),
+        file: "src/buf.c".into(),
+        start_line,
+        end_line,
+    }
+}
+
 fn sandbox(time: Duration) -> Sandbox {
     Sandbox::new(
         Limits {
@@ -110,7 +125,7 @@ fn a_heap_overflow_in_a_static_function_is_confirmed_by_asan() {
     let c = confirm(
         &sandbox(Duration::from_secs(60)),
         &project(t.path()),
-        "src/buf.c",
+        &about("fill"),
         OVERFLOW,
     )
     .expect("run");
@@ -158,7 +173,7 @@ fn a_correct_function_is_refuted_and_a_failed_clause_confirmed() {
     let passes = confirm(
         &sb,
         &p,
-        "src/buf.c",
+        &about("buf_sum"),
         "int main(void)\n{\n    int xs[3] = {1, 2, 3};\n    VOUCH_CHECK(buf_sum(xs, 3) == 6, \"returns the sum of xs\");\n    VOUCH_CHECK(twice(4) == 8, \"links the other sources\");\n    return 0;\n}",
     )
     .expect("run");
@@ -166,7 +181,7 @@ fn a_correct_function_is_refuted_and_a_failed_clause_confirmed() {
     let fails = confirm(
         &sb,
         &p,
-        "src/buf.c",
+        &about("buf_sum"),
         "int main(void)\n{\n    int xs[2] = {1, 2};\n    VOUCH_CHECK(buf_sum(xs, 2) == 4, \"returns 4 for [1, 2]\");\n    return 0;\n}",
     )
     .expect("run");
@@ -174,27 +189,50 @@ fn a_correct_function_is_refuted_and_a_failed_clause_confirmed() {
         Outcome::Confirmed { why } => assert!(why.contains("returns 4 for [1, 2]"), "{why}"),
         other => panic!("{other:?}\n{}", fails.output),
     }
-    // A plain `assert` of the harness, as models often write, confirms as well.
+    // A plain `assert` or a set-up check of the harness's own tests no claim.
     let asserted = confirm(
         &sb,
         &p,
-        "src/buf.c",
+        &about("buf_sum"),
         "#include <assert.h>\nint main(void)\n{\n    int xs[2] = {1, 2};\n    assert(buf_sum(xs, 2) == 4);\n    return 0;\n}",
     )
     .expect("run");
     match &asserted.outcome {
-        Outcome::Confirmed { why } => {
+        Outcome::Inconclusive { why } => {
             assert!(
-                why.contains("Assertion `buf_sum(xs, 2) == 4' failed."),
+                why.contains("Assertion `buf_sum(xs, 2) == 4' failed.")
+                    && why.contains("outside `buf_sum`"),
                 "{why}"
             )
         }
         other => panic!("{other:?}\n{}", asserted.output),
     }
+    let setup = confirm(
+        &sb,
+        &p,
+        &about("buf_sum"),
+        "int main(void)\n{\n    int *xs = malloc(2 * sizeof *xs);\n    VOUCH_REQUIRE(xs == NULL, \"no memory\");\n    return 0;\n}",
+    )
+    .expect("run");
+    match &setup.outcome {
+        Outcome::Inconclusive { why } => assert!(why.contains("set-up check"), "{why}"),
+        other => panic!("{other:?}\n{}", setup.output),
+    }
+    // The overflow of `fill`, with the claim about `buf_sum`: another function's defect.
+    let elsewhere = confirm(&sb, &p, &about("buf_sum"), OVERFLOW).expect("run");
+    match &elsewhere.outcome {
+        Outcome::Inconclusive { why } => {
+            assert!(
+                why.contains("`fill` (src/buf.c:7)") && why.contains("not in `buf_sum`"),
+                "{why}"
+            )
+        }
+        other => panic!("{other:?}\n{}", elsewhere.output),
+    }
     let broken = confirm(
         &sb,
         &p,
-        "src/buf.c",
+        &about("buf_sum"),
         "int main(void) { return no_such_function(); }",
     )
     .expect("run");
@@ -210,7 +248,7 @@ fn an_endless_loop_is_stopped_at_the_time_limit() {
     let c = confirm(
         &sandbox(Duration::from_secs(8)),
         &project(t.path()),
-        "src/buf.c",
+        &about("buf_sum"),
         "#include <unistd.h>\nint main(void)\n{\n    if (fork() == 0) { for (;;) { } }\n    for (;;) { }\n}",
     )
     .expect("run");
@@ -252,7 +290,7 @@ int main(void)
     let c = confirm(
         &sandbox(Duration::from_secs(60)),
         &project(t.path()),
-        "src/buf.c",
+        &about("buf_sum"),
         &body,
     )
     .expect("run");
@@ -294,7 +332,7 @@ fn without_bwrap_nothing_runs_unless_allowed() {
     assert_eq!(run.stdout.trim(), "unsandboxed");
     // An unsandboxed run's reproduce script is unsandboxed too, and works the same.
     let t = tree();
-    let c = confirm(&open, &project(t.path()), "src/buf.c", OVERFLOW).expect("run");
+    let c = confirm(&open, &project(t.path()), &about("fill"), OVERFLOW).expect("run");
     assert!(
         matches!(c.outcome, Outcome::Confirmed { .. }),
         "{:?}",
@@ -326,7 +364,7 @@ fn a_harness_that_redefines_the_function_under_test_uses_the_units_own() {
     let c = confirm(
         &sandbox(Duration::from_secs(60)),
         &project(t.path()),
-        "src/buf.c",
+        &about("buf_sum"),
         &clean,
     )
     .expect("run");

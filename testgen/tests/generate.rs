@@ -43,6 +43,8 @@ fn violation() -> Violation {
         source: "1| int twice(int x)\n2| {\n3|     return x + x;\n4| }".into(),
         function_id: "twice.c::twice".into(),
         function_hash: Some("0123".into()),
+        start_line: 1,
+        end_line: 4,
     }
 }
 
@@ -89,6 +91,36 @@ async fn a_passing_harness_refutes_the_finding() {
     let sent = data(&server.bodies()[0]);
     assert_eq!(sent["function"], "twice");
     assert_eq!(sent["clause"], "returns 2 * x");
+    // The unit defines `main`, so the request names what it is renamed to.
+    assert_eq!(sent["unit_main_renamed_to"], "vouch_unit_main");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_test_writer_who_says_the_claim_is_false_refutes_it_without_a_test() {
+    let (_dir, project, sandbox) = setup();
+    let server = TestServer::start().await;
+    server.respond_with(|_| {
+        json!({"code": "", "claim_false": "x + x is 2 * x for every x the preconditions allow"})
+            .to_string()
+    });
+    let client = client(&server);
+    let confirmer = Confirmer {
+        client: &client,
+        sandbox: &sandbox,
+        project: &project,
+        max_repairs: 3,
+        tree_hash: String::new(),
+    };
+    let run = confirmer.confirm_c(&violation()).await.expect("run");
+    match &run.confirmation.outcome {
+        Outcome::Disputed { why } => assert!(why.contains("2 * x for every x"), "{why}"),
+        other => panic!("{other:?}"),
+    }
+    assert!(run.confirmation.source.is_empty(), "no test was written");
+    assert_eq!(server.calls(), 1);
+    // The reply schema offers the answer.
+    let schema = &server.bodies()[0]["response_format"]["json_schema"]["schema"];
+    assert!(schema["properties"]["claim_false"].is_object(), "{schema}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -166,6 +198,8 @@ async fn a_rust_probe_from_the_model_confirms_a_planted_panic() {
         source: String::new(),
         function_id: "probe_crate/src/stats.rs::stats::second".into(),
         function_hash: None,
+        start_line: 7,
+        end_line: 9,
     };
     let run = confirmer.confirm_rust(&v).await.expect("run");
     match &run.confirmation.outcome {

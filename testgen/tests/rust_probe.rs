@@ -6,7 +6,7 @@
 use std::path::Path;
 use std::time::Duration;
 use vouch_testgen::rust::{confirm_rust, crate_of};
-use vouch_testgen::{Limits, Outcome, Sandbox};
+use vouch_testgen::{Limits, Outcome, Sandbox, Subject};
 
 /// A probe body that makes `second` index out of bounds.
 const PANIC: &str = "        let xs = [4u32, 7];\n        let _ = second(&xs);";
@@ -29,12 +29,32 @@ fn sandbox() -> Sandbox {
     .expect("bwrap works here (apt-get install bubblewrap)")
 }
 
-fn probe(body: &str) -> vouch_testgen::Confirmation {
+/// The function of the fixture's `src/stats.rs` a probe is about, by name.
+fn subject(name: &str) -> Subject {
+    let (start_line, end_line) = match name {
+        "mean" => (2, 4),
+        "second" => (7, 9),
+        "largest" => (12, 14),
+        other => panic!("no {other} in the fixture"),
+    };
+    Subject {
+        name: name.into(),
+        file: "src/stats.rs".into(),
+        start_line,
+        end_line,
+    }
+}
+
+fn probe_of(name: &str, body: &str) -> vouch_testgen::Confirmation {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("test_data");
     let (krate, file) = crate_of(&root, "probe_crate/src/stats.rs").expect("the crate");
     assert_eq!(file, "src/stats.rs");
     assert!(krate.ends_with("probe_crate"));
-    confirm_rust(&sandbox(), &krate, &file, body).expect("run")
+    confirm_rust(&sandbox(), &krate, &subject(name), body).expect("run")
+}
+
+fn probe(body: &str) -> vouch_testgen::Confirmation {
+    probe_of("second", body)
 }
 
 #[test]
@@ -58,7 +78,8 @@ fn an_unsandboxed_probe_and_its_reproduce_script_work_alike() {
     )
     .expect("allowed");
     let (krate, file) = crate_of(fixture(), "src/stats.rs").expect("the crate");
-    let c = confirm_rust(&open, &krate, &file, PANIC).expect("run");
+    assert_eq!(file, "src/stats.rs");
+    let c = confirm_rust(&open, &krate, &subject("second"), PANIC).expect("run");
     assert!(
         matches!(c.outcome, Outcome::Confirmed { .. }),
         "{:?}\n{}",
@@ -95,14 +116,16 @@ fn reproduces_the_panic(c: &vouch_testgen::Confirmation) {
 
 #[test]
 fn a_planted_wrong_result_is_confirmed_and_a_correct_function_refuted() {
-    let wrong = probe(
+    let wrong = probe_of(
+        "mean",
         "        assert!(mean(&[2, 4]) == 3, \"vouch-assert: violated: {}\", \"returns the mean of xs\");",
     );
     match &wrong.outcome {
         Outcome::Confirmed { why } => assert!(why.contains("returns the mean of xs"), "{why}"),
         other => panic!("{other:?}\n{}", wrong.output),
     }
-    let right = probe(
+    let right = probe_of(
+        "largest",
         "        assert!(largest(&[3, 9, 4]) == 9, \"vouch-assert: violated: {}\", \"returns the largest\");",
     );
     assert_eq!(right.outcome, Outcome::Refuted, "{}", right.output);
@@ -117,4 +140,23 @@ fn a_planted_wrong_result_is_confirmed_and_a_correct_function_refuted() {
         "the probe goes into a scratch copy only"
     );
     assert!(!fixture().join("target").exists());
+}
+
+#[test]
+fn a_panic_outside_the_function_under_test_shows_nothing() {
+    // The claim is about `mean`; the probe's set-up calls `second`, which panics by a
+    // defect of its own. That is no evidence about `mean`.
+    let c = probe_of(
+        "mean",
+        "        let xs = [4u32, 7];\n        let s = second(&xs);\n        assert!(mean(&[s]) == s, \"vouch-assert: violated: {}\", \"the mean of one value\");",
+    );
+    match &c.outcome {
+        Outcome::Inconclusive { why } => {
+            assert!(
+                why.contains("src/stats.rs:8") && why.contains("not in `mean`"),
+                "{why}"
+            )
+        }
+        other => panic!("{other:?}\n{}", c.output),
+    }
 }
