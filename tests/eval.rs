@@ -100,12 +100,22 @@ async fn a_recorded_eval_replays_to_the_same_scores() {
     for key in [
         "recall",
         "precision",
+        "precision_confirmed",
         "found_bugs",
         "missed_bugs",
         "false_positive_findings",
+        // What the run's requests cost: the replay counts the recorded tokens.
+        "requests",
+        "request_prompt_tokens",
+        "request_completion_tokens",
     ] {
         assert_eq!(sa["corpora"][0][key], recorded["corpora"][0][key], "{key}");
     }
+    assert!(
+        sa["corpora"][0]["request_prompt_tokens"]
+            .as_u64()
+            .is_some_and(|t| t > 0)
+    );
     let raw: Value = serde_json::from_slice(&a.stdout).expect("json");
     assert_eq!(raw["total"]["calls"], 0);
 

@@ -232,6 +232,8 @@ pub(crate) fn run_info(
         cache_hits: u.cache_hits,
         prompt_tokens: u.prompt_tokens,
         completion_tokens: u.completion_tokens,
+        replayed_prompt_tokens: u.replayed_prompt_tokens,
+        replayed_completion_tokens: u.replayed_completion_tokens,
         cost_usd: u.cost_usd,
     };
     let mut prompts = vouch_specgen::prompt::prompt_ids();

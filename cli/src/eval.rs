@@ -82,8 +82,14 @@ pub struct Score {
     /// False positives in a correct look-alike named by the manifest.
     pub lookalike_false_positives: usize,
     pub confirmed: usize,
+    /// Confirmed findings that match a bug.
+    #[serde(default)]
+    pub confirmed_true_positives: usize,
     pub recall: f64,
     pub precision: f64,
+    /// Of the confirmed findings, the share that match a bug.
+    #[serde(default)]
+    pub precision_confirmed: f64,
     pub confirmed_rate: f64,
     pub functions: usize,
     pub verified: usize,
@@ -100,6 +106,14 @@ pub struct Score {
     pub z3_findings: usize,
     pub calls: u64,
     pub cache_hits: u64,
+    /// The run's model requests, answered live or from the run store, and their
+    /// tokens (a replayed reply's as recorded): what the run costs with a model.
+    #[serde(default)]
+    pub requests: u64,
+    #[serde(default)]
+    pub request_prompt_tokens: u64,
+    #[serde(default)]
+    pub request_completion_tokens: u64,
     /// With `--cache replay`: requests that had no recorded reply (the eval fails).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub replay_misses: u64,
@@ -122,6 +136,7 @@ impl Score {
         self.false_positives += o.false_positives;
         self.lookalike_false_positives += o.lookalike_false_positives;
         self.confirmed += o.confirmed;
+        self.confirmed_true_positives += o.confirmed_true_positives;
         self.functions += o.functions;
         self.verified += o.verified;
         self.unknown += o.unknown;
@@ -131,6 +146,9 @@ impl Score {
         self.z3_findings += o.z3_findings;
         self.calls += o.calls;
         self.cache_hits += o.cache_hits;
+        self.requests += o.requests;
+        self.request_prompt_tokens += o.request_prompt_tokens;
+        self.request_completion_tokens += o.request_completion_tokens;
         self.replay_misses += o.replay_misses;
         self.prompt_tokens += o.prompt_tokens;
         self.completion_tokens += o.completion_tokens;
@@ -143,7 +161,26 @@ impl Score {
         let ratio = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f64 / b as f64 };
         self.recall = ratio(self.found, self.bugs);
         self.precision = ratio(self.true_positives, self.findings);
+        self.precision_confirmed = ratio(self.confirmed_true_positives, self.confirmed);
         self.confirmed_rate = ratio(self.confirmed, self.findings);
+    }
+
+    /// Model requests per checked function.
+    pub fn requests_per_function(&self) -> f64 {
+        per(self.requests, self.functions)
+    }
+
+    /// Prompt tokens per checked function.
+    pub fn prompt_tokens_per_function(&self) -> f64 {
+        per(self.request_prompt_tokens, self.functions)
+    }
+}
+
+fn per(n: u64, functions: usize) -> f64 {
+    if functions == 0 {
+        0.0
+    } else {
+        n as f64 / functions as f64
     }
 }
 
@@ -228,6 +265,11 @@ fn score(corpus: &str, m: &Manifest, report: &Report, seconds: f64) -> CorpusEva
             .iter()
             .filter(|f| f.status == Status::Confirmed)
             .count(),
+        confirmed_true_positives: report
+            .findings
+            .iter()
+            .filter(|f| f.status == Status::Confirmed && m.bug.iter().any(|b| matches(f, b)))
+            .count(),
         functions: report.summary.checked,
         verified: report.summary.verified,
         unknown: report.summary.unknown,
@@ -241,6 +283,9 @@ fn score(corpus: &str, m: &Manifest, report: &Report, seconds: f64) -> CorpusEva
             .count(),
         calls: u.calls,
         cache_hits: u.cache_hits,
+        requests: u.calls + u.cache_hits,
+        request_prompt_tokens: u.prompt_tokens + u.replayed_prompt_tokens,
+        request_completion_tokens: u.completion_tokens + u.replayed_completion_tokens,
         replay_misses: report.run.replay_misses,
         prompt_tokens: u.prompt_tokens,
         completion_tokens: u.completion_tokens,
@@ -454,7 +499,7 @@ fn table(eval: &Eval, previous: Option<&Eval>) -> String {
     );
     let _ = writeln!(
         s,
-        "{:<16} {:>5} {:>6} {:>9} {:>4} {:>10} {:>7} {:>10} {:>9} {:>8} {:>10} {:>6} {:>6} {:>10} {:>8}",
+        "{:<16} {:>5} {:>6} {:>9} {:>4} {:>10} {:>7} {:>10} {:>10} {:>9} {:>8} {:>10} {:>6} {:>6} {:>7} {:>6} {:>8}",
         "corpus",
         "bugs",
         "found",
@@ -463,12 +508,14 @@ fn table(eval: &Eval, previous: Option<&Eval>) -> String {
         "look-alike",
         "recall",
         "precision",
+        "prec(conf)",
         "confirmed",
         "unknown",
         "formal",
         "Z3",
         "calls",
-        "tokens",
+        "req/fn",
+        "tok/fn",
         "seconds"
     );
     let row = |s: &mut String, name: &str, c: &Score, before: Option<&Score>| {
@@ -477,15 +524,28 @@ fn table(eval: &Eval, previous: Option<&Eval>) -> String {
             for (what, now, then) in [
                 ("recall", c.recall, b.recall),
                 ("precision", c.precision, b.precision),
+                (
+                    "precision of confirmed",
+                    c.precision_confirmed,
+                    b.precision_confirmed,
+                ),
             ] {
                 if (now - then).abs() > 1e-9 {
                     let _ = write!(change, "  {what} {:+.3}", now - then);
                 }
             }
         }
+        // Without findings there is nothing to be precise about.
+        let share = |n: usize, x: f64| {
+            if n == 0 {
+                "-".to_string()
+            } else {
+                format!("{x:.3}")
+            }
+        };
         let _ = writeln!(
             s,
-            "{:<16} {:>5} {:>6} {:>9} {:>4} {:>10} {:>7.3} {:>10} {:>9} {:>8} {:>10} {:>6} {:>6} {:>10} {:>8.1}{change}",
+            "{:<16} {:>5} {:>6} {:>9} {:>4} {:>10} {:>7.3} {:>10} {:>10} {:>9} {:>8} {:>10} {:>6} {:>6} {:>7.1} {:>6} {:>8.1}{change}",
             name,
             c.bugs,
             c.found,
@@ -493,22 +553,15 @@ fn table(eval: &Eval, previous: Option<&Eval>) -> String {
             c.false_positives,
             c.lookalike_false_positives,
             c.recall,
-            // Without findings there is nothing to be precise about.
-            if c.findings == 0 {
-                "-".to_string()
-            } else {
-                format!("{:.3}", c.precision)
-            },
-            if c.findings == 0 {
-                "-".to_string()
-            } else {
-                format!("{:.3}", c.confirmed_rate)
-            },
+            share(c.findings, c.precision),
+            share(c.confirmed, c.precision_confirmed),
+            c.confirmed,
             c.unknown,
             format!("{}/{}", c.formal_clauses, c.clauses),
             c.z3_decided,
             c.calls,
-            c.prompt_tokens + c.completion_tokens,
+            c.requests_per_function(),
+            format!("{:.1}k", c.prompt_tokens_per_function() / 1000.0),
             c.seconds,
         );
     };

@@ -313,6 +313,8 @@ impl Client {
         };
         if let Some(hit) = self.cache.lookup(&key)? {
             usage.cache_hits += 1;
+            usage.replayed_prompt_tokens += hit.usage.prompt_tokens;
+            usage.replayed_completion_tokens += hit.usage.completion_tokens;
             return Ok(hit.content);
         }
         self.ledger.reserve().map_err(LlmError::BudgetExhausted)?;

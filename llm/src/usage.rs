@@ -14,6 +14,10 @@ pub struct Usage {
     pub cache_hits: u64,
     pub prompt_tokens: u64,
     pub completion_tokens: u64,
+    /// Tokens of the replies answered from the run store, as recorded when the model
+    /// wrote them: with `prompt_tokens`, what the run's requests cost in all.
+    pub replayed_prompt_tokens: u64,
+    pub replayed_completion_tokens: u64,
     /// Estimated from `[llm.prices]`; 0 when the model has no price.
     pub cost_usd: f64,
     /// Extra attempts after retryable faults.
@@ -31,6 +35,8 @@ impl Usage {
         self.cache_hits += o.cache_hits;
         self.prompt_tokens += o.prompt_tokens;
         self.completion_tokens += o.completion_tokens;
+        self.replayed_prompt_tokens += o.replayed_prompt_tokens;
+        self.replayed_completion_tokens += o.replayed_completion_tokens;
         self.cost_usd += o.cost_usd;
         self.retries += o.retries;
         self.repairs += o.repairs;

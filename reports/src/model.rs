@@ -67,6 +67,11 @@ pub struct Usage {
     pub cache_hits: u64,
     pub prompt_tokens: u64,
     pub completion_tokens: u64,
+    /// Tokens of the replies answered from the run store, as recorded.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub replayed_prompt_tokens: u64,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub replayed_completion_tokens: u64,
     pub cost_usd: f64,
 }
 

@@ -1,0 +1,102 @@
+//! The committed capable-model recordings (`eval/capable/`, see its README) replayed
+//! through the production path — the run store, the checker, Z3, the kept test results,
+//! the scoring — with Z3 and without: each replay must be complete and score at least
+//! what is committed, so a change that loses recall or precision fails here. A change
+//! to a prompt makes the replay incomplete: record again with `scripts/capable --record`.
+
+#[path = "support/cli.rs"]
+mod cli;
+
+use cli::{repo, vouch_in};
+use serde_json::Value;
+
+/// The generated tests' time limit the recordings were made with (part of the key
+/// their results are kept under).
+const TEST_TIMEOUT: &str = "300";
+
+fn corpora() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(repo().join("eval/capable"))
+        .expect("eval/capable")
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            e.file_name()
+                .to_str()?
+                .strip_suffix(".db")
+                .map(str::to_string)
+        })
+        .collect();
+    names.sort();
+    names
+}
+
+/// Replays corpus `name`'s recording (a copy of it: the committed file is never
+/// written) and returns the eval JSON of the corpus.
+async fn replay(name: &str, solver: bool) -> Value {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let store = tmp.path().join("vouch.db");
+    std::fs::copy(repo().join(format!("eval/capable/{name}.db")), &store).expect("copy");
+    let corpus = format!("corpora/{name}");
+    let mut args = vec![
+        "eval",
+        corpus.as_str(),
+        "--json",
+        "-q",
+        "--model",
+        "frontier-relay",
+        "--base-url",
+        "http://127.0.0.1:9/v1",
+        "--cache",
+        "replay",
+        "--test-timeout",
+        TEST_TIMEOUT,
+        "--store",
+        store.to_str().expect("utf-8"),
+    ];
+    if !solver {
+        args.push("--no-solver");
+    }
+    let out = vouch_in(&repo(), &args, &[]).await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "the replay of {name} (solver {solver}) failed; if a prompt changed, record again \
+         with scripts/capable --record URL:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).expect("eval JSON");
+    v["corpora"][0].clone()
+}
+
+fn committed(name: &str, run: &str) -> Value {
+    let path = repo().join(format!("eval/capable/{name}.{run}.json"));
+    let text = std::fs::read_to_string(&path).expect("committed scores");
+    let v: Value = serde_json::from_str(&text).expect("JSON");
+    v["corpora"][0].clone()
+}
+
+fn rate(v: &Value, key: &str) -> f64 {
+    v[key].as_f64().unwrap_or_else(|| panic!("{key} in {v:#}"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_capable_model_recordings_replay_to_their_scores() {
+    let names = corpora();
+    assert!(names.len() >= 4, "four recorded corpora: {names:?}");
+    for name in &names {
+        for (solver, run) in [(true, "with-z3"), (false, "no-z3")] {
+            let now = replay(name, solver).await;
+            let then = committed(name, run);
+            assert_eq!(now["replay_misses"], Value::Null, "{name} {run}");
+            for key in ["recall", "precision", "precision_confirmed"] {
+                assert!(
+                    rate(&now, key) >= rate(&then, key) - 1e-9,
+                    "{name} ({run}): {key} fell from {} to {}\nnow: {now:#}",
+                    rate(&then, key),
+                    rate(&now, key)
+                );
+            }
+            // The recording was scored as it is replayed: the same requests.
+            assert_eq!(now["requests"], then["requests"], "{name} ({run})");
+        }
+    }
+}
