@@ -12,6 +12,26 @@ use vouch_frontend::{
 /// How many `use` hops one path may take (re-export chains).
 const USE_DEPTH: usize = 8;
 
+/// Methods of the std traits a type gets by `#[derive]` or a blanket impl: not in the
+/// tree, yet no mystery.
+const DERIVABLE: &[&str] = &[
+    "default",
+    "clone",
+    "clone_from",
+    "fmt",
+    "eq",
+    "ne",
+    "cmp",
+    "partial_cmp",
+    "hash",
+    "from",
+    "into",
+    "try_from",
+    "try_into",
+    "to_owned",
+    "to_string",
+];
+
 /// Method names so common in std that an unknown receiver is more likely a std type.
 const STD_METHODS: &[&str] = &[
     "len",
@@ -319,6 +339,10 @@ impl<'p> RustIndex<'p> {
             Place::Module(k, m) => self.in_module(k, m, name, depth + 1).map(|t| direct(&t)),
             Place::Type(ty) => match self.methods.get(&(ty, name.as_str())) {
                 Some(t) => Some(direct(t)),
+                // `T::default()`, `T::clone(&x)`: a derived or blanket impl of a std trait.
+                None if DERIVABLE.contains(&name.as_str()) => {
+                    Some(Resolution::External(segs.join("::")))
+                }
                 None => Some(Resolution::Unresolved(format!(
                     "no `{name}` found on type `{ty}` in the tree"
                 ))),

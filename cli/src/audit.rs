@@ -184,7 +184,10 @@ pub(crate) async fn audit_tree(
     let connected = connect(prepared.llm.clone(), cache, quiet).await?;
     let client = Arc::new(connected.client);
     let t = Instant::now();
-    let (specs, _) = specify(prepared, &client, targets, quiet).await;
+    // The functions that share a type with a target are specified too: a type's
+    // invariants are derived from all of them (unchanged ones come from the store).
+    let spec_targets = targets.map(|t| crate::check::with_type_mates(&prepared.program, t));
+    let (specs, _) = specify(prepared, &client, spec_targets.as_deref(), quiet).await;
     timings.push(("specgen", t.elapsed().as_secs_f64()));
     let t = Instant::now();
     let (chosen, tests) = to_check(&prepared.program, &specs, targets, checking);
@@ -211,6 +214,7 @@ pub(crate) async fn audit_tree(
     report.run = run_info(files, !checking.no_solver, model, &usage, &timings);
     report.run.skipped = skipped;
     report.run.replay_misses = replay_misses;
+    report.run.replayed = client.cache().mode() == vouch_llm::CacheMode::Replay;
     if replay_misses > 0 && !quiet {
         eprintln!(
             "warning: {replay_misses} model requests had no recorded reply to replay (--cache replay); the functions they were for are unknown"
@@ -254,6 +258,7 @@ pub(crate) fn run_info(
             .collect(),
         budget_spent: usage.budget_spent.map(|b| b.to_string()),
         replay_misses: 0,
+        replayed: false,
         timings: timings
             .iter()
             .map(|(stage, seconds)| reports::Timing {
@@ -354,6 +359,7 @@ fn finding(
     let file = &program.file(func.file).path;
     let kind = match v.section {
         Section::Error => Kind::ErrorContract,
+        Section::Precondition => Kind::CallPrecondition,
         _ => Kind::Postcondition,
     };
     let (start, end) = (func.span.start_line, func.span.end_line);
@@ -389,9 +395,11 @@ fn finding(
             section: match v.section {
                 Section::Error => "error",
                 Section::SideEffect => "side_effect",
-                _ => "postcondition",
+                Section::Precondition => "precondition",
+                Section::Postcondition => "postcondition",
             }
             .into(),
+            callee: v.callee,
         },
         expected_by: spec.map(|s| expected_by(s, &v.from)).unwrap_or_default(),
         explanation: v.explanation,

@@ -175,6 +175,9 @@ pub(crate) async fn check_all(
     quiet: bool,
 ) -> Vec<CheckResult> {
     let by_id = Arc::new(specs_by_id(specs));
+    let (invariants, mut invariant_notes) =
+        invariants(prepared, client, &by_id, &chosen, quiet).await;
+    let invariants = Arc::new(invariants);
     let bar = progress("check", chosen.len() as u64, quiet);
     let solver = Solver {
         timeout_ms: flags.solver_timeout_ms,
@@ -215,6 +218,7 @@ pub(crate) async fn check_all(
                 by_id.clone(),
             );
             let (solver, options) = (solver.clone(), options.clone());
+            let invariants = invariants.clone();
             tasks.spawn(async move {
                 let checker = Checker {
                     program: &program,
@@ -223,6 +227,12 @@ pub(crate) async fn check_all(
                     solver,
                     options,
                 };
+                // Its types' invariants: assumed at entry, kept at exit, as its role is.
+                let func = program.function(f);
+                let mut spec = spec;
+                for (inv, value, role) in vouch_specgen::invariants::for_function(&invariants, f) {
+                    spec = vouch_specgen::invariants::extend(&spec, func, inv, value, role);
+                }
                 checker.check(f, &spec, &by_id).await
             });
         }
@@ -230,7 +240,12 @@ pub(crate) async fn check_all(
             break;
         };
         match done {
-            Ok(r) => results.push(r),
+            Ok(mut r) => {
+                if let Some(notes) = invariant_notes.remove(&r.function) {
+                    r.notes.extend(notes);
+                }
+                results.push(r)
+            }
             Err(e) => tracing::error!(error = %e, "a check task failed"),
         }
         bar.set_position(results.len() as u64);
@@ -238,6 +253,73 @@ pub(crate) async fn check_all(
     }
     bar.finish_and_clear();
     results
+}
+
+/// `targets` and every function that takes or makes a value of a struct one of them
+/// takes or makes: a type's invariants come from the specs of all its functions.
+pub(crate) fn with_type_mates(program: &vouch_frontend::Program, targets: &[FnIdx]) -> Vec<FnIdx> {
+    let mut out = targets.to_vec();
+    for ty in vouch_specgen::invariants::types_with_functions(program) {
+        if ty.members.iter().any(|(f, _)| targets.contains(f)) {
+            out.extend(ty.members.iter().map(|(f, _)| *f));
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The invariants of the program's structs, one request per struct with at least two
+/// functions that have a spec, concurrently. A failed request leaves its type without
+/// invariants, and a note on each of its functions says so.
+async fn invariants(
+    prepared: &Prepared,
+    client: &Arc<Client>,
+    by_id: &Arc<HashMap<String, Spec>>,
+    chosen: &[FnIdx],
+    quiet: bool,
+) -> (
+    Vec<vouch_specgen::invariants::TypeInvariants>,
+    HashMap<FnIdx, Vec<String>>,
+) {
+    // Only the types of the functions to check.
+    let types: Vec<_> = vouch_specgen::invariants::types_with_functions(&prepared.program)
+        .into_iter()
+        .filter(|t| t.members.iter().any(|(f, _)| chosen.contains(f)))
+        .collect();
+    let mut out = Vec::new();
+    let mut notes: HashMap<FnIdx, Vec<String>> = HashMap::new();
+    if types.is_empty() {
+        return (out, notes);
+    }
+    let bar = progress("invariants", types.len() as u64, quiet);
+    let mut tasks = JoinSet::new();
+    for ty in types {
+        let (program, client, by_id) = (prepared.program.clone(), client.clone(), by_id.clone());
+        tasks.spawn(async move {
+            let r = vouch_specgen::invariants::derive(&client, &program, &ty, &by_id).await;
+            (ty, r)
+        });
+    }
+    while let Some(done) = tasks.join_next().await {
+        bar.inc(1);
+        match done {
+            Ok((_, Ok(Some((inv, _))))) => out.push(inv),
+            Ok((_, Ok(None))) => {}
+            Ok((ty, Err(e))) => {
+                for (f, _) in &ty.members {
+                    notes.entry(*f).or_default().push(format!(
+                        "the invariants of `{}` are unknown, so none was assumed or checked: {e}",
+                        ty.name
+                    ));
+                }
+            }
+            Err(e) => tracing::error!(error = %e, "an invariants task failed"),
+        }
+    }
+    bar.finish_and_clear();
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    (out, notes)
 }
 
 /// How the reason of a function left unchecked for want of a spec starts.

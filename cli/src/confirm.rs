@@ -109,6 +109,9 @@ pub(crate) async fn confirm_findings(
             .iter()
             .map(|f| (f.path.as_str(), f.text.as_str())),
     );
+    // The types each finding's function takes or makes: their other functions help a
+    // test build its arguments.
+    let types = vouch_specgen::invariants::types_with_functions(program);
     let bar = progress("confirm", all.len() as u64, quiet);
     let mut tasks = JoinSet::new();
     let mut queue = all.into_iter();
@@ -117,7 +120,7 @@ pub(crate) async fn confirm_findings(
         while tasks.len() < flags.test_jobs.max(1)
             && let Some((i, func)) = queue.next()
         {
-            let v = violation(program, func, &report.findings[i]);
+            let v = violation(program, func, &types, &report.findings[i]);
             let property = specs
                 .get(func.id.as_str())
                 .and_then(|spec| property(func, spec, &report.findings[i]));
@@ -258,12 +261,66 @@ fn property(func: &Function, spec: &Spec, f: &vouch_reports::Finding) -> Option<
     vouch_testgen::property::property_module(&target).ok()
 }
 
+/// Estimated tokens of the declarations a test request quotes.
+const DECLARATION_TOKENS: usize = 800;
+/// Most related functions a test request lists.
+const MAX_RELATED: usize = 12;
+
+/// The other functions of the types `f` takes or makes, as `signature — doc`: what a
+/// test can build or inspect a value with.
+fn related(
+    program: &Program,
+    f: vouch_frontend::FnIdx,
+    types: &[vouch_specgen::invariants::TypeFunctions],
+) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for t in types
+        .iter()
+        .filter(|t| t.members.iter().any(|(g, _)| *g == f))
+    {
+        for (g, _) in &t.members {
+            if *g == f || out.len() >= MAX_RELATED {
+                continue;
+            }
+            let h = program.function(*g);
+            let doc = vouch_specgen::request::doc(program, h)
+                .map(|d| vouch_specgen::request::first_paragraph(&d))
+                .filter(|d| !d.is_empty())
+                .map(|d| format!(" — {}", vouch_specgen::request::cap_bytes(&d, 200)))
+                .unwrap_or_default();
+            let line = format!("{}{doc}", h.signature.text);
+            if !out.contains(&line) {
+                out.push(line);
+            }
+        }
+    }
+    out
+}
+
 fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
-fn violation(program: &Program, func: &Function, f: &vouch_reports::Finding) -> Violation {
+fn violation(
+    program: &Program,
+    func: &Function,
+    types: &[vouch_specgen::invariants::TypeFunctions],
+    f: &vouch_reports::Finding,
+) -> Violation {
+    let idx = program
+        .functions
+        .iter()
+        .position(|g| g.id == func.id)
+        .map(|i| vouch_frontend::FnIdx(i as u32));
+    let declarations = idx
+        .map(|i| vouch_specgen::request::declarations(program, &[i], DECLARATION_TOKENS))
+        .unwrap_or_default()
+        .into_iter()
+        .map(|d| d.text)
+        .collect();
     Violation {
+        declarations,
+        related: idx.map(|i| related(program, i, types)).unwrap_or_default(),
         function: f.function.clone(),
         signature: func.signature.text.clone(),
         file: f.file.clone(),
@@ -281,5 +338,18 @@ fn violation(program: &Program, func: &Function, f: &vouch_reports::Finding) -> 
         function_hash: func.body_hash.clone(),
         start_line: func.span.start_line,
         end_line: func.span.end_line,
+        also: f
+            .clause
+            .callee
+            .as_deref()
+            .and_then(|id| program.functions.iter().find(|g| g.id.as_str() == id))
+            .map(|g| {
+                vec![(
+                    program.file(g.file).path.clone(),
+                    g.span.start_line,
+                    g.span.end_line,
+                )]
+            })
+            .unwrap_or_default(),
     }
 }

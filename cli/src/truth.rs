@@ -118,6 +118,7 @@ fn claim(func: &Function, idx: FnIdx, clause: String, explanation: String) -> Ch
                 evidence_lines: Vec::new(),
                 explanation,
                 decided_by: DecidedBy::Model,
+                callee: None,
             }],
             steps: Vec::new(),
         },

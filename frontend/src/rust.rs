@@ -542,7 +542,13 @@ impl<'a> Cx<'a> {
         let Some(pat) = node.child_by_field_name("pattern") else {
             return;
         };
-        let name = pattern_name(pat, self.src);
+        let mut name = pattern_name(pat, self.src);
+        if name.is_empty()
+            && let Some(inner) = unwrapped_binding(pat, self.src)
+        {
+            // `let Ok(x) = T::new(..) else { .. }`: x is what `T::new` makes.
+            name = pattern_name(inner, self.src);
+        }
         if name.is_empty() {
             // Destructuring: every bound identifier is a local of unknown type.
             for id in identifiers(pat) {
@@ -707,7 +713,7 @@ impl<'a> Cx<'a> {
         let mut stack = vec![tt];
         while let Some(tree) = stack.pop() {
             let mut cursor = tree.walk();
-            let toks: Vec<Node<'_>> = tree.children(&mut cursor).collect();
+            let toks = without_turbofish(tree.children(&mut cursor).collect(), self.src);
             for (i, tok) in toks.iter().enumerate() {
                 if tok.kind() == "token_tree" {
                     stack.push(*tok);
@@ -790,6 +796,37 @@ impl<'a> Cx<'a> {
             }
         }
     }
+}
+
+/// A macro's tokens without turbofish arguments (`f::<u8>(..)`, `T::<K, V>::new(..)`
+/// read as `f(..)`, `T::new(..)`), so that the calls in them are found.
+fn without_turbofish<'t>(toks: Vec<Node<'t>>, src: &str) -> Vec<Node<'t>> {
+    let text = |n: &Node<'_>| syntax::text(*n, src);
+    let mut out = Vec::with_capacity(toks.len());
+    let mut i = 0;
+    while i < toks.len() {
+        if text(&toks[i]) == "::" && toks.get(i + 1).is_some_and(|n| text(n) == "<") {
+            let mut depth = 0i32;
+            let mut j = i + 1;
+            while j < toks.len() {
+                match text(&toks[j]) {
+                    "<" => depth += 1,
+                    ">" => depth -= 1,
+                    ">>" => depth -= 2,
+                    _ => {}
+                }
+                if depth <= 0 {
+                    break;
+                }
+                j += 1;
+            }
+            i = j + 1;
+            continue;
+        }
+        out.push(toks[i]);
+        i += 1;
+    }
+    out
 }
 
 fn last_named_child(node: Node<'_>) -> Option<Node<'_>> {
@@ -951,6 +988,10 @@ fn type_hint_text(ty: &str, bounds: &[(String, Vec<String>)]) -> Option<TypeHint
             .collect();
         return (!traits.is_empty()).then_some(TypeHint::Traits(traits));
     }
+    // A slice or an array: std's methods.
+    if t.starts_with('[') {
+        return Some(TypeHint::Named("slice".into()));
+    }
     let name = last_segment(t);
     if name.is_empty()
         || !name
@@ -1048,6 +1089,27 @@ fn is_test_attr(attr: &str) -> bool {
 }
 
 /// The bound name of a simple pattern (`x`, `mut x`, `ref x`, `x: T`); empty otherwise.
+/// The one binding of `Ok(x)` or `Some(x)` (`x` may be `mut x`), the pattern of a
+/// `let .. else` that unwraps a constructor's result.
+fn unwrapped_binding<'t>(pat: Node<'t>, src: &str) -> Option<Node<'t>> {
+    if pat.kind() != "tuple_struct_pattern" {
+        return None;
+    }
+    let ty = pat.child_by_field_name("type")?;
+    if !matches!(syntax::text(ty, src), "Ok" | "Some") {
+        return None;
+    }
+    let mut cursor = pat.walk();
+    let inner: Vec<Node<'t>> = pat
+        .named_children(&mut cursor)
+        .filter(|c| c.id() != ty.id())
+        .collect();
+    match inner.as_slice() {
+        [one] => Some(*one),
+        _ => None,
+    }
+}
+
 fn pattern_name(node: Node<'_>, src: &str) -> String {
     match node.kind() {
         "identifier" | "self" => syntax::text(node, src).to_string(),
@@ -1132,6 +1194,10 @@ mod tests {
 
     #[test]
     fn type_hints_see_through_references_and_boxes() {
+        assert_eq!(
+            type_hint_text("&[K]", &[]),
+            Some(TypeHint::Named("slice".into()))
+        );
         assert_eq!(
             type_hint_text("&mut Parser<'a>", &[]),
             Some(TypeHint::Named("Parser".into()))

@@ -132,6 +132,10 @@ pub struct Violation {
     pub evidence_lines: Vec<u32>,
     pub explanation: String,
     pub decided_by: DecidedBy,
+    /// For a call whose callee's precondition the caller does not establish
+    /// (`section: precondition`): the called function's id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub callee: Option<String>,
 }
 
 /// The outcome of checking one function.
@@ -184,13 +188,18 @@ struct CallCheck {
     #[serde(default)]
     #[schemars(length(max = 8))]
     state: Vec<Clause>,
+    /// When a precondition does not hold: values of this function's parameters (and
+    /// of the state its preconditions allow) for which the call is reached with it false.
+    #[serde(default)]
+    #[schemars(length(max = 8))]
+    counterexample: Vec<Binding>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 struct ExitState {
     line: u32,
     /// `return`, `?`, `panic`, `goto`, `exit`, `abort`, `end of body`, ...
-    #[schemars(length(max = 40))]
+    #[schemars(length(max = 80))]
     kind: String,
     #[serde(default)]
     #[schemars(length(max = 12))]
@@ -200,7 +209,9 @@ struct ExitState {
 /// The reply to a step request.
 #[derive(Clone, Debug, Deserialize, JsonSchema)]
 struct StepReply {
-    /// What holds when the block ends normally.
+    /// What holds when the block ends normally; empty when control never falls
+    /// through it (every path leaves the function).
+    #[serde(default)]
     #[schemars(length(max = 16))]
     postcondition: Vec<Clause>,
     #[serde(default)]
@@ -271,6 +282,27 @@ fn verdict_schema(schema: &mut serde_json::Value, ids: &[String]) {
             },
             "required": ["clause", "holds", "counterexample", "lines", "explanation"],
         },
+    ]});
+}
+
+/// Narrows the step reply's schema: a call whose precondition is said not to hold
+/// comes with the reason and a counterexample (`holds: false` without them is no
+/// evidence of anything), as `verdict_schema` does for clauses.
+fn step_schema(schema: &mut serde_json::Value) {
+    use serde_json::json;
+    let Some(entry) = vouch_llm::schema::entry_mut(schema, "calls") else {
+        return;
+    };
+    let props = entry["properties"].clone();
+    let mut holds = props.clone();
+    holds["holds"] = json!({"const": true});
+    let mut broken = props.clone();
+    broken["holds"] = json!({"const": false});
+    broken["because"]["minLength"] = json!(1);
+    broken["counterexample"]["minItems"] = json!(1);
+    *entry = json!({"anyOf": [
+        {"type": "object", "properties": holds, "required": ["line", "callee", "holds"]},
+        {"type": "object", "properties": broken, "required": ["line", "callee", "holds", "because", "counterexample"]},
     ]});
 }
 
@@ -352,6 +384,8 @@ impl Checker<'_> {
         *nblocks = blocks.len();
         let mut state: Vec<Clause> = spec.preconditions.clone();
         let mut exits: Vec<ExitState> = Vec::new();
+        // Calls whose callee's precondition this function does not establish.
+        let mut calls: Vec<Violation> = Vec::new();
         let mut steps = Vec::new();
         for b in &blocks {
             let data = serde_json::json!({
@@ -369,22 +403,27 @@ impl Checker<'_> {
                 &Vars::default(),
                 &data,
             );
-            let reply: StepReply = match self.client.call(STAGE, &prompt).await {
-                Ok((r, u)) => {
-                    run.usage.add(&u);
-                    r
-                }
-                Err(e) => {
-                    return Verdict::Unknown {
-                        reason: format!(
-                            "reasoning over lines {}-{} failed: {e}",
-                            b.start_line, b.end_line
-                        ),
-                    };
-                }
-            };
+            let reply: StepReply =
+                match self.client.call_narrowed(STAGE, &prompt, step_schema).await {
+                    Ok((r, u)) => {
+                        run.usage.add(&u);
+                        r
+                    }
+                    Err(e) => {
+                        return Verdict::Unknown {
+                            reason: format!(
+                                "reasoning over lines {}-{} failed: {e}",
+                                b.start_line, b.end_line
+                            ),
+                        };
+                    }
+                };
             for c in &reply.calls {
-                self.decide_call(f, *b, &env, &pre, c, callee_specs, run);
+                if let Some(v) = self.decide_call(f, *b, &env, &pre, c, callee_specs, run)
+                    && !calls.iter().any(|x: &Violation| x.id == v.id)
+                {
+                    calls.push(v);
+                }
             }
             exits.extend(reply.exits);
             state = reply.postcondition;
@@ -407,7 +446,7 @@ impl Checker<'_> {
                 state,
             });
         }
-        self.decide(func, spec, &env, &pre, &exits, steps, run)
+        self.decide(func, spec, &env, &pre, &exits, steps, calls, run)
             .await
     }
 
@@ -447,7 +486,11 @@ impl Checker<'_> {
     /// A call's preconditions: Z3 decides each formal precondition of the callee, its
     /// parameters replaced by the call's arguments, from the caller's formal
     /// preconditions and the formal state the model gives just before the call. Z3's
-    /// answer wins over the model's; what is left open keeps the model's word.
+    /// proof wins over the model's doubt; a state that only fails to prove a
+    /// precondition is a note. When the model says a precondition of a function of the
+    /// program does not hold, with a counterexample the caller's preconditions admit,
+    /// and Z3 does not prove them all, the call is a violation of its own: the caller
+    /// does not establish what the callee needs.
     #[allow(clippy::too_many_arguments)]
     fn decide_call(
         &self,
@@ -458,75 +501,116 @@ impl Checker<'_> {
         c: &CallCheck,
         specs: &HashMap<String, Spec>,
         run: &mut Run,
-    ) {
+    ) -> Option<Violation> {
         let model_says = |extra: &str| {
             format!(
                 "line {}: the model says a precondition of `{}` does not hold: {}{extra}",
                 c.line, c.callee, c.because
             )
         };
+        let goals = self.call_goals(f, b, env, c, specs);
         // Z3 needs the solver on, a formal precondition to decide and a formal state
-        // to decide it from; short of any, the model's word is the note.
+        // to decide it from.
         let state = formals(&c.state, env, Position::Post);
-        let goals = match self.call_goals(f, b, env, c, specs) {
-            Some(g) if self.options.use_solver && !g.formal.is_empty() && !state.is_empty() => g,
-            _ => {
-                if !c.holds {
-                    run.notes.push(model_says(""));
-                }
-                return;
-            }
-        };
-        let pre: Vec<&Expr> = pre.iter().collect();
-        let state: Vec<&Expr> = state.iter().collect();
+        let pre_refs: Vec<&Expr> = pre.iter().collect();
         let mut proved = 0;
-        for (k, (text, goal)) in goals.formal.iter().enumerate() {
-            let label = format!(
-                "{} call {} line {} pre{k}",
-                self.program.function(f).id,
-                goals.callee,
-                c.line
-            );
-            match self.entails(env, &pre, &state, goal, &label) {
-                Decision::Holds { .. } => proved += 1,
-                Decision::Fails { model } => {
-                    run.z3 += 1;
-                    let values = shown(env, &model);
-                    run.notes.push(format!(
-                        "line {}: Z3 finds that the precondition `{text}` of `{}` can fail at the call{}{}",
-                        c.line,
-                        goals.callee,
-                        if values.is_empty() { String::new() } else { format!(" ({values})") },
-                        if c.holds { "; the model says it holds (Z3 wins)" } else { "" },
-                    ));
-                    return;
-                }
-                Decision::Unknown { reason } => {
-                    if reason.starts_with(WRAPS) {
+        if let Some(g) = &goals
+            && self.options.use_solver
+            && !g.formal.is_empty()
+            && !state.is_empty()
+        {
+            let state: Vec<&Expr> = state.iter().collect();
+            for (k, (text, goal)) in g.formal.iter().enumerate() {
+                let label = format!(
+                    "{} call {} line {} pre{k}",
+                    self.program.function(f).id,
+                    g.callee,
+                    c.line
+                );
+                match self.entails(env, &pre_refs, &state, goal, &label) {
+                    Decision::Holds { .. } => proved += 1,
+                    Decision::Fails { model } => {
+                        let values = shown(env, &model);
                         run.notes.push(format!(
-                            "line {}: the precondition `{text}` of `{}` {reason}",
-                            c.line, goals.callee
+                            "line {}: the state the model gives at the call allows the precondition `{text}` of `{}` to fail{}{}",
+                            c.line,
+                            g.callee,
+                            if values.is_empty() { String::new() } else { format!(" ({values})") },
+                            if c.holds { "; the model says it holds" } else { "" },
                         ));
+                    }
+                    Decision::Unknown { reason } => {
+                        if reason.starts_with(WRAPS) {
+                            run.notes.push(format!(
+                                "line {}: the precondition `{text}` of `{}` {reason}",
+                                c.line, g.callee
+                            ));
+                        }
                     }
                 }
             }
+            run.z3 += proved;
+            if !c.holds && proved == g.formal.len() && g.informal == 0 {
+                run.notes.push(format!(
+                    "line {}: the model says a precondition of `{}` does not hold, but Z3 proves them all from the state at the call (Z3 wins)",
+                    c.line, g.callee
+                ));
+                return None;
+            }
         }
-        run.z3 += proved;
         if c.holds {
-            return;
+            return None;
         }
-        if proved == goals.formal.len() && goals.informal == 0 {
-            run.notes.push(format!(
-                "line {}: the model says a precondition of `{}` does not hold, but Z3 proves them all from the state at the call (Z3 wins)",
-                c.line, goals.callee
-            ));
-        } else if proved > 0 {
-            run.notes.push(model_says(&format!(
-                " (Z3 proves {proved} of its formal preconditions there)"
-            )));
+        let proved_note = if proved > 0 {
+            format!(" (Z3 proves {proved} of its formal preconditions there)")
         } else {
-            run.notes.push(model_says(""));
+            String::new()
+        };
+        // Only a function of the program, with preconditions in its spec, can be
+        // called without them; the counterexample is the evidence.
+        let Some(g) = goals.filter(|g| !g.texts.is_empty()) else {
+            run.notes.push(model_says(&proved_note));
+            return None;
+        };
+        if c.counterexample.is_empty() {
+            run.notes
+                .push(model_says(" (without a counterexample: no finding)"));
+            return None;
         }
+        if self.options.use_solver {
+            let values = bound_values(env, &c.counterexample);
+            let value_refs: Vec<&Expr> = values.iter().collect();
+            let label = format!(
+                "{} call {} line {} counterexample",
+                self.program.function(f).id,
+                g.callee,
+                c.line
+            );
+            if let Decision::Fails { .. } = self.solver.admits(env, &pre_refs, &value_refs, &label)
+            {
+                run.z3 += 1;
+                run.notes.push(model_says(
+                    " (its counterexample breaks this function's formal preconditions or parameter types; Z3 rejects it)",
+                ));
+                return None;
+            }
+        }
+        let clause = vouch_specgen::request::cap_bytes(
+            &format!("`{}` requires: {}", g.callee, g.texts.join("; ")),
+            1000,
+        );
+        Some(Violation {
+            id: format!("call{}", c.line),
+            clause,
+            formal: None,
+            section: Section::Precondition,
+            from: Vec::new(),
+            counterexample: c.counterexample.clone(),
+            evidence_lines: vec![c.line],
+            explanation: format!("{}{proved_note}", c.because),
+            decided_by: DecidedBy::Model,
+            callee: Some(g.callee_id),
+        })
     }
 
     /// The callee of a call the model reports on, with its formal preconditions in
@@ -608,6 +692,8 @@ impl Checker<'_> {
         let callee_env = env_of(callee);
         let mut goals = CallGoals {
             callee: callee.qualified_name.clone(),
+            callee_id: callee.id.to_string(),
+            texts: spec.preconditions.iter().map(|c| c.text.clone()).collect(),
             formal: Vec::new(),
             informal: 0,
         };
@@ -678,6 +764,7 @@ impl Checker<'_> {
         pre: &[Expr],
         exits: &[ExitState],
         steps: Vec<Step>,
+        calls: Vec<Violation>,
         run: &mut Run,
     ) -> Verdict {
         let clauses: Vec<(String, &Clause)> = (spec
@@ -704,6 +791,12 @@ impl Checker<'_> {
             _ => Section::Postcondition,
         };
         if clauses.is_empty() {
+            if !calls.is_empty() {
+                return Verdict::Violated {
+                    violations: calls,
+                    steps,
+                };
+            }
             return Verdict::Unknown {
                 reason: "the spec states no postcondition, side effect or error clause to check"
                     .into(),
@@ -740,6 +833,14 @@ impl Checker<'_> {
                 r
             }
             Err(e) => {
+                if !calls.is_empty() {
+                    run.notes
+                        .push(format!("undecided: the verdict request failed: {e}"));
+                    return Verdict::Violated {
+                        violations: calls,
+                        steps,
+                    };
+                }
                 return Verdict::Unknown {
                     reason: format!("the verdict request failed: {e}"),
                 };
@@ -767,6 +868,7 @@ impl Checker<'_> {
                     evidence_lines: v.lines.clone(),
                     explanation,
                     decided_by,
+                    callee: None,
                 };
             let label = format!("{} {id}", func.id);
             let mut z3_backs = false;
@@ -864,6 +966,7 @@ impl Checker<'_> {
                 },
             ));
         }
+        violations.extend(calls);
         if !violations.is_empty() {
             // What stayed undecided beside the violations is said, not lost.
             run.notes
@@ -975,6 +1078,9 @@ const WRAPS: &str = "holds only if the arithmetic does not wrap";
 /// A callee's preconditions as they stand at one call.
 struct CallGoals {
     callee: String,
+    callee_id: String,
+    /// The preconditions as the callee's spec writes them.
+    texts: Vec<String>,
     /// The formal ones in the caller's terms, with the text as written in the spec.
     formal: Vec<(String, Expr)>,
     /// Those with no formal fragment, or one that cannot be stated at the call.

@@ -453,12 +453,23 @@ const CALLER: &str = "/* The element at i. */\nint get(int *a, int n, int i) {\n
 /// `get` requiring `0 <= i < n`, and a stand-in that reports the call at line 8 with
 /// `holds` and the state `state` before it.
 async fn check_call(pre: &str, holds: bool, state: &str) -> vouch_hoare::CheckResult {
+    check_call_with(pre, holds, state, json!([])).await
+}
+
+/// `check_call`, with the model's counterexample for a failed call precondition.
+async fn check_call_with(
+    pre: &str,
+    holds: bool,
+    state: &str,
+    counterexample: Value,
+) -> vouch_hoare::CheckResult {
     let server = TestServer::start().await;
     answering(
         &server,
         json!({"postcondition": [],
                "calls": [{"line": 8, "callee": "get", "holds": holds, "because": "n may be 0",
-                          "state": [{"text": "before the call", "formal": state}]}],
+                          "state": [{"text": "before the call", "formal": state}],
+                          "counterexample": counterexample}],
                "exits": [{"line": 8, "kind": "return", "state": [{"text": "some element", "formal": "result == result"}]}]}),
         json!({"clause": "p1", "holds": true}),
     );
@@ -494,17 +505,18 @@ async fn check_call(pre: &str, holds: bool, state: &str) -> vouch_hoare::CheckRe
 
 #[tokio::test]
 async fn z3_decides_a_callee_precondition_at_the_call() {
-    // `n >= 0` allows n = 0, where `get(a, n, n - 1)` passes i = -1: Z3 finds it
-    // although the model says the precondition holds.
+    // `n >= 0` allows n = 0, where `get(a, n, n - 1)` passes i = -1: the model's state
+    // does not prove the precondition. That is a note: the absence of a proof from
+    // the model's own state is no violation.
     let r = check_call("n >= 0", true, "n >= 0").await;
     assert!(
         r.notes.iter().any(|n| n.contains(
-            "line 8: Z3 finds that the precondition `0 <= i && i < n` of `get` can fail"
-        ) && n.contains("n = 0")
-            && n.contains("Z3 wins")),
+            "line 8: the state the model gives at the call allows the precondition `0 <= i && i < n` of `get` to fail"
+        ) && n.contains("n = 0")),
         "{:?}",
         r.notes
     );
+    assert_eq!(r.verdict, Verdict::Verified, "{r:?}");
 
     // With `n >= 1` it holds: the model's doubt is overruled.
     let r = check_call("n >= 1", false, "n >= 1").await;
@@ -522,15 +534,62 @@ async fn z3_decides_a_callee_precondition_at_the_call() {
         "{:?}",
         r.notes
     );
+    assert_eq!(r.verdict, Verdict::Verified, "{r:?}");
 
-    // A contradictory state proves nothing: the model's word stands.
+    // A contradictory state proves nothing: the model's word stands, and without a
+    // counterexample it is no finding.
     let r = check_call("n >= 0", false, "n > 5 && n < 3").await;
     assert!(
-        r.notes.iter().any(|n| n.contains("the model says a precondition of `get` does not hold: n may be 0")),
+        r.notes.iter().any(|n| n.contains("the model says a precondition of `get` does not hold: n may be 0 (without a counterexample")),
         "{:?}",
         r.notes
     );
-    assert!(!r.notes.iter().any(|n| n.contains("Z3")), "{:?}", r.notes);
+    assert_eq!(r.verdict, Verdict::Verified, "{r:?}");
+}
+
+#[tokio::test]
+async fn a_call_without_its_callees_precondition_is_a_violation_at_the_call() {
+    // The model traces n = 0 to the call `get(a, n, n - 1)`: the caller does not
+    // establish `0 <= i < n`. A finding at the call, naming `get`.
+    let r = check_call_with(
+        "n >= 0",
+        false,
+        "n >= 0",
+        json!([{"name": "n", "value": "0"}]),
+    )
+    .await;
+    let v = only(&r);
+    assert_eq!(v.section, vouch_specgen::spec::Section::Precondition);
+    assert_eq!(v.evidence_lines, [8]);
+    assert!(
+        v.clause
+            .starts_with("`get` requires: i is an index below n"),
+        "{}",
+        v.clause
+    );
+    assert!(
+        v.callee.as_deref().is_some_and(|c| c.ends_with("::get#0")),
+        "{v:?}"
+    );
+    assert_eq!(v.id, "call8");
+    // A counterexample the caller's own preconditions exclude is rejected (the state
+    // here is not formal, so Z3 has only the counterexample to decide).
+    let r = check_call_with(
+        "n >= 1",
+        false,
+        "n is what it was",
+        json!([{"name": "n", "value": "0"}]),
+    )
+    .await;
+    assert!(
+        !matches!(r.verdict, Verdict::Violated { .. }),
+        "n = 0 breaks the caller's n >= 1: {r:?}"
+    );
+    assert!(
+        r.notes.iter().any(|n| n.contains("Z3 rejects it")),
+        "{:?}",
+        r.notes
+    );
 }
 
 #[tokio::test]

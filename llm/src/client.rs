@@ -246,7 +246,7 @@ impl Client {
         let system = format!(
             "{}\n\nReply with one JSON object and nothing else. It must match this JSON schema:\n{}",
             prompt.system,
-            serde_json::to_string(&schema).unwrap_or_default()
+            serde_json::to_string(&crate::schema::for_prompt(&schema)).unwrap_or_default()
         );
         let mut messages = vec![
             json!({"role": "system", "content": system}),

@@ -51,9 +51,74 @@ pub fn entry_mut<'s>(schema: &'s mut Value, list: &str) -> Option<&'s mut Value>
     schema.pointer_mut(&path)
 }
 
+/// The schema as the system message quotes it: without what only a validator or a
+/// generator reads (`$schema`, `title`, `format`, `default`) and without the field
+/// descriptions, which every template states in its instructions. The request's
+/// `response_format` keeps the whole schema; this only keeps each request's prompt
+/// short (a spec request's schema is a fifth of its prompt).
+pub fn for_prompt(schema: &Value) -> Value {
+    match schema {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .filter(|(k, _)| {
+                    !matches!(
+                        k.as_str(),
+                        "$schema" | "title" | "format" | "default" | "description"
+                    )
+                })
+                .map(|(k, v)| {
+                    // A property named like a keyword is a field, not a keyword.
+                    let v = if k == "properties" {
+                        match v {
+                            Value::Object(props) => Value::Object(
+                                props
+                                    .iter()
+                                    .map(|(p, s)| (p.clone(), for_prompt(s)))
+                                    .collect(),
+                            ),
+                            other => other.clone(),
+                        }
+                    } else {
+                        for_prompt(v)
+                    };
+                    (k.clone(), v)
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(for_prompt).collect()),
+        other => other.clone(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_prompts_schema_keeps_the_shape_and_drops_the_prose() {
+        let full = json!({
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "title": "Reply",
+            "description": "The reply.",
+            "type": "object",
+            "properties": {
+                "description": {"type": "string", "description": "a field named description", "maxLength": 9},
+                "n": {"type": "integer", "format": "uint32", "minimum": 0, "default": 0}
+            },
+            "required": ["description"]
+        });
+        assert_eq!(
+            for_prompt(&full),
+            json!({
+                "type": "object",
+                "properties": {
+                    "description": {"type": "string", "maxLength": 9},
+                    "n": {"type": "integer", "minimum": 0}
+                },
+                "required": ["description"]
+            })
+        );
+    }
 
     #[test]
     fn entries_and_ids_are_pinned_through_a_ref_or_inline() {

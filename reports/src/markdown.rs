@@ -68,6 +68,13 @@ pub fn to_markdown(report: &Report) -> String {
             }
         );
     }
+    if report.run.replayed {
+        let _ = writeln!(
+            out,
+            "> Replayed: every model reply in this report was recorded earlier (model `{}`) and read back from the run store; no model was asked during this run.\n",
+            cell(&report.run.model, 80)
+        );
+    }
     let _ = writeln!(
         out,
         "Audited `{}`: {} functions in {} files. {} checked: {} verified, {} violated, {} unknown.\n",

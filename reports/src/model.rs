@@ -54,6 +54,10 @@ pub struct RunInfo {
     /// unknown, so the run is not a repetition of the recorded one.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub replay_misses: u64,
+    /// Every model reply came from a recording (`--cache replay`): no model was asked
+    /// during this run, and the report says so.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub replayed: bool,
     pub timings: Vec<Timing>,
     /// Stages that did not run, with why.
     #[serde(default)]
@@ -132,16 +136,23 @@ pub enum Kind {
     Postcondition,
     /// An error the callers expect is not reported the way they handle it.
     ErrorContract,
+    /// A call where the caller cannot establish the called function's precondition.
+    CallPrecondition,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 2] = [Kind::Postcondition, Kind::ErrorContract];
+    pub const ALL: [Kind; 3] = [
+        Kind::Postcondition,
+        Kind::ErrorContract,
+        Kind::CallPrecondition,
+    ];
 
     /// The name used in `findings.json` and in `vouch-ignore[...]`.
     pub fn name(self) -> &'static str {
         match self {
             Kind::Postcondition => "postcondition",
             Kind::ErrorContract => "error-contract",
+            Kind::CallPrecondition => "call-precondition",
         }
     }
 
@@ -159,6 +170,9 @@ impl Kind {
             Kind::Postcondition => "A function breaks a postcondition its callers rely on",
             Kind::ErrorContract => {
                 "A function does not report an error the way its callers handle it"
+            }
+            Kind::CallPrecondition => {
+                "A function calls another without establishing what the called function requires"
             }
         }
     }
@@ -178,6 +192,13 @@ callers expect too much, fix them; suppress with `// vouch-ignore[postcondition]
 `None`s or `Err`s they test for. On some path the function fails differently (another code, no error, a \
 panic), so the callers' error handling does not run. Fix the error path or the callers; suppress with \
 `// vouch-ignore[error-contract]: reason`."
+            }
+            Kind::CallPrecondition => {
+                "The called function's specification requires something of its arguments or of the state \
+(derived from all its callers), and on some path this caller does not make it true before the call: the \
+called function may then misbehave however correct it is. The finding names the call, the called function \
+and a counterexample. Establish the precondition before the call (a check, a guard, another argument); \
+suppress with `// vouch-ignore[call-precondition]: reason`."
             }
         }
     }
@@ -303,8 +324,12 @@ pub struct ClauseRef {
     pub text: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub formal: Option<String>,
-    /// `postcondition`, `side_effect` or `error`.
+    /// `postcondition`, `side_effect`, `error`, or `precondition` for a call whose
+    /// callee's precondition the caller does not establish.
     pub section: String,
+    /// For a `precondition`: the called function's id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub callee: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

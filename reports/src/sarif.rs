@@ -140,6 +140,7 @@ fn rule(kind: Kind) -> ReportingDescriptor {
         .name(match kind {
             Kind::Postcondition => "BrokenPostcondition",
             Kind::ErrorContract => "BrokenErrorContract",
+            Kind::CallPrecondition => "UnestablishedCallPrecondition",
         })
         .short_description(multiformat(kind.short()))
         .full_description(multiformat(kind.help()))

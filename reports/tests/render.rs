@@ -32,6 +32,7 @@ fn finding(i: usize, status: Status, kind: Kind, file: &str, function: &str) -> 
             text: clause,
             formal: Some("result < n".into()),
             section: "postcondition".into(),
+            callee: None,
         },
         expected_by: vec![CallerSite {
             caller: "main.c::main".into(),

@@ -12,11 +12,11 @@ use serde::{Deserialize, Serialize};
 )]
 pub struct Guarded {
     /// The fact, in plain language.
-    #[schemars(length(max = 200))]
+    #[schemars(length(max = 300))]
     pub text: String,
     /// The guarding code, quoted exactly from the caller's body.
     #[serde(default, skip_serializing_if = "String::is_empty")]
-    #[schemars(length(max = 200))]
+    #[schemars(length(max = 300))]
     pub code: String,
 }
 
@@ -32,11 +32,11 @@ pub struct CallDraft {
     pub established: Vec<Guarded>,
     /// What the caller does with the result or relies on after the call.
     #[serde(default)]
-    #[schemars(length(max = 4), inner(length(max = 200)))]
+    #[schemars(length(max = 4), inner(length(max = 300)))]
     pub relies_on: Vec<String>,
     /// Error values or outcomes the caller checks for after the call, and what it does then.
     #[serde(default)]
-    #[schemars(length(max = 4), inner(length(max = 200)))]
+    #[schemars(length(max = 4), inner(length(max = 300)))]
     pub handles_errors: Vec<String>,
 }
 

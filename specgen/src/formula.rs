@@ -849,6 +849,10 @@ fn type_expr(e: &Expr, env: &mut Env, pos: Position) -> Result<Ty, FormulaError>
         }
         ExprKind::Len(inner) => match type_expr(inner, env, pos)? {
             Ty::Seq(_) => Ok(Ty::Int(IntTy::MATH)),
+            // A field's type is not known here (`len(self.keys)`): it may be a buffer.
+            Ty::Int(t) if t == IntTy::MATH && matches!(inner.kind, ExprKind::Field(..)) => {
+                Ok(Ty::Int(IntTy::MATH))
+            }
             t => err(format!(
                 "`len` takes a pointer, array, slice or string, not {t}"
             )),

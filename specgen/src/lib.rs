@@ -9,10 +9,13 @@
 //! - [`expect`]: caller expectations per call site, with their provenance;
 //! - [`prompt`]: the versioned prompt templates under `specgen/prompts/`;
 //! - [`spec`]: the spec format and the validation of a model's draft;
-//! - [`formula`]: the formula language of the specs' formal fragments.
+//! - [`formula`]: the formula language of the specs' formal fragments;
+//! - [`invariants`]: the invariants of a type, from the specs of the functions that
+//!   take or make its values, added to those functions' specs for their checks.
 
 pub mod expect;
 pub mod formula;
+pub mod invariants;
 pub mod prompt;
 pub mod request;
 pub mod spec;

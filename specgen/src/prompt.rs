@@ -21,16 +21,24 @@ pub enum Template {
     Expect,
     /// Many callers' expectations condensed into a bounded list.
     Reduce,
+    /// The invariants of a type, from the specs of the functions that take or make it.
+    Invariants,
 }
 
 impl Template {
-    pub const ALL: [Template; 3] = [Template::Spec, Template::Expect, Template::Reduce];
+    pub const ALL: [Template; 4] = [
+        Template::Spec,
+        Template::Expect,
+        Template::Reduce,
+        Template::Invariants,
+    ];
 
     fn source(self) -> &'static str {
         match self {
             Template::Spec => include_str!("../prompts/spec.txt"),
             Template::Expect => include_str!("../prompts/expect.txt"),
             Template::Reduce => include_str!("../prompts/reduce.txt"),
+            Template::Invariants => include_str!("../prompts/invariants.txt"),
         }
     }
 
@@ -39,6 +47,7 @@ impl Template {
             Template::Spec => "spec",
             Template::Expect => "expect",
             Template::Reduce => "reduce",
+            Template::Invariants => "invariants",
         }
     }
 

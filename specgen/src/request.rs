@@ -77,6 +77,111 @@ pub struct FunctionEntry {
     /// Condensed requirements of the callers not quoted.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub other_callers_require: Vec<Requirement>,
+    /// For a function no one calls by name: where the program uses it as a value (a
+    /// function pointer passed on or stored in a table).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub used_at: Vec<UseSite>,
+}
+
+/// A place that uses a function as a value.
+#[derive(Clone, Debug, Serialize)]
+pub struct UseSite {
+    /// `file:line`.
+    pub at: String,
+    /// The line.
+    pub code: String,
+    /// The function it is passed to on that line, and that function's doc comment.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub passed_to: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub passed_to_doc: Option<String>,
+}
+
+/// Most uses quoted for one function.
+pub const MAX_USES: usize = 3;
+
+/// Where a function that no one calls by name is used as a value: lines of the
+/// program, outside the function itself, that name it other than in a call or a
+/// declaration (`dispatch_register(&d, 1, "text", on_text, &s)`, `{ "text", on_text }`),
+/// with the function a use passes it to. Only free functions whose name is not a
+/// common word (a method's name says too little to find its uses by).
+pub fn uses_of(program: &Program, graph: &CallGraph, f: FnIdx) -> Vec<UseSite> {
+    let func = program.function(f);
+    let name = func.name.as_str();
+    let is_method = func.rust.as_ref().is_some_and(|r| r.self_ty.is_some());
+    if is_method || name.len() < 4 || name == "main" {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for (fi, file) in program.files.iter().enumerate() {
+        if !file
+            .path
+            .ends_with(if func.lang == Lang::C { ".c" } else { ".rs" })
+        {
+            continue;
+        }
+        for (i, line) in file.text.lines().enumerate() {
+            let n = i as u32 + 1;
+            if fi == func.file.0 as usize
+                && (func.span.start_line..=func.span.end_line).contains(&n)
+            {
+                continue;
+            }
+            let t = line.trim();
+            if t.starts_with("//")
+                || t.starts_with("/*")
+                || t.starts_with('*')
+                || t.starts_with('#')
+            {
+                continue;
+            }
+            if !names_as_value(t, name) {
+                continue;
+            }
+            let passed = program
+                .call_sites
+                .iter()
+                .enumerate()
+                .filter(|(_, cs)| {
+                    cs.span.start_line <= n
+                        && n <= cs.span.end_line
+                        && program.function(cs.caller).file.0 as usize == fi
+                        && cs
+                            .args
+                            .iter()
+                            .any(|a| a.trim().trim_start_matches('&') == name)
+                })
+                .find_map(|(k, _)| {
+                    graph.edges.iter().find_map(|e| match e.callee {
+                        vouch_callgraph::Callee::Function(t) if e.site as usize == k => Some(t),
+                        _ => None,
+                    })
+                });
+            out.push(UseSite {
+                at: format!("{}:{n}", file.path),
+                code: cap_bytes(t, 200),
+                passed_to: passed.map(|t| program.function(t).qualified_name.clone()),
+                passed_to_doc: passed
+                    .and_then(|t| doc(program, program.function(t)))
+                    .map(|d| cap_bytes(&d, 400)),
+            });
+            if out.len() >= MAX_USES {
+                return out;
+            }
+        }
+    }
+    out
+}
+
+/// Whether `line` names `name` as a whole identifier, not called (`name(`) there.
+fn names_as_value(line: &str, name: &str) -> bool {
+    let ident = |c: char| c.is_alphanumeric() || c == '_';
+    line.match_indices(name).any(|(i, _)| {
+        let before = line[..i].chars().next_back();
+        let after = line[i + name.len()..].trim_start();
+        !before.is_some_and(|c| ident(c) || c == '.')
+            && !after.starts_with(|c: char| ident(c) || c == '(')
+    })
 }
 
 /// A declaration quoted in a request.
@@ -220,6 +325,15 @@ pub fn doc(program: &Program, f: &Function) -> Option<String> {
     })
 }
 
+/// A doc comment's first paragraph (up to its first blank line), joined into one line.
+pub fn first_paragraph(doc: &str) -> String {
+    doc.lines()
+        .map(str::trim)
+        .take_while(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Identifiers in a text (for choosing the declarations a function uses).
 pub fn identifiers(text: &str) -> HashSet<&str> {
     text.split(|c: char| !(c.is_alphanumeric() || c == '_'))
@@ -231,30 +345,61 @@ pub fn identifiers(text: &str) -> HashSet<&str> {
         .collect()
 }
 
-/// The declarations the functions use (by name, in their signatures and bodies), same
-/// file first, within `budget` tokens. Only the declarations are quoted, never a body.
+/// The declarations the functions use, within `budget` tokens. Only the declarations
+/// are quoted, never a body. Used means named in a signature, a body or the doc comment
+/// (a doc naming `PKT_MAX_PAYLOAD` is about it), and, through what those name, by the
+/// declarations picked: a macro the body uses quotes the constants it expands to
+/// (`PKT_ENCODED_SIZE(n)` → `PKT_TRAILER_SIZE`), up to [`DECL_HOPS`] steps away. The
+/// nearest come first (named directly before reached through another), and of those
+/// the same file's.
 pub fn declarations(program: &Program, functions: &[FnIdx], budget: usize) -> Vec<DeclEntry> {
     let mut used: HashSet<&str> = HashSet::new();
     let mut files = HashSet::new();
+    let docs: Vec<String> = functions
+        .iter()
+        .filter_map(|&f| doc(program, program.function(f)))
+        .collect();
     for &f in functions {
         let func = program.function(f);
         files.insert(func.file);
         used.extend(identifiers(&func.signature.text));
+        // A method's `self` is of its impl's type, which the signature does not name.
+        if let Some(ty) = func.rust.as_ref().and_then(|r| r.self_ty.as_deref()) {
+            used.insert(ty);
+        }
         if let Some(body) = func.body {
             used.extend(identifiers(program.text(func.file, body)));
         }
     }
-    let mut picked: Vec<(bool, usize)> = program
-        .decls
-        .iter()
-        .enumerate()
-        .filter(|(_, d)| d.names.iter().any(|n| used.contains(n.as_str())))
-        .map(|(i, d)| (!files.contains(&d.file), i))
-        .collect();
+    for d in &docs {
+        used.extend(identifiers(d));
+    }
+    // (hops, in another file, index) of every declaration reached.
+    let mut picked: Vec<(usize, bool, usize)> = Vec::new();
+    let mut seen: HashSet<usize> = HashSet::new();
+    for hop in 0..=DECL_HOPS {
+        let mut reached = Vec::new();
+        for (i, d) in program.decls.iter().enumerate() {
+            if !seen.contains(&i) && d.names.iter().any(|n| used.contains(n.as_str())) {
+                reached.push(i);
+            }
+        }
+        if reached.is_empty() {
+            break;
+        }
+        for &i in &reached {
+            seen.insert(i);
+            let d = &program.decls[i];
+            picked.push((hop, !files.contains(&d.file), i));
+        }
+        for &i in &reached {
+            used.extend(identifiers(&program.decls[i].text));
+        }
+    }
     picked.sort();
     let mut out = Vec::new();
     let mut spent = 0;
-    for (_, i) in picked {
+    for (_, _, i) in picked {
         let d = &program.decls[i];
         let entry = DeclEntry {
             file: program.file(d.file).path.clone(),
@@ -269,6 +414,9 @@ pub fn declarations(program: &Program, functions: &[FnIdx], budget: usize) -> Ve
     }
     out
 }
+
+/// How far [`declarations`] follows what a quoted declaration names.
+pub const DECL_HOPS: usize = 2;
 
 /// The leading documentation of a file: Rust `//!` lines, or a C file's first comment.
 pub fn module_doc(program: &Program, f: &Function) -> Option<String> {

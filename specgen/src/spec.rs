@@ -22,7 +22,7 @@ pub const MAX_CLAUSES: usize = 24;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Clause {
     /// The requirement in plain language.
-    #[schemars(length(max = 300))]
+    #[schemars(length(max = 400))]
     pub text: String,
     /// The same requirement in the formula language, when it can be stated formally.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -31,7 +31,7 @@ pub struct Clause {
     /// The callers (by the ids given in the request) whose use of the function this
     /// clause comes from.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    #[schemars(length(max = 8), inner(length(max = 12)))]
+    #[schemars(length(max = 24), inner(length(max = 12)))]
     pub from: Vec<String>,
 }
 
@@ -203,9 +203,32 @@ impl Spec {
             kept
         };
         let preconditions = section(draft.preconditions, Section::Precondition);
-        let postconditions = section(draft.postconditions, Section::Postcondition);
-        let side_effects = section(draft.side_effects, Section::SideEffect);
-        let errors = section(draft.errors, Section::Error);
+        let mut postconditions = section(draft.postconditions, Section::Postcondition);
+        let mut side_effects = section(draft.side_effects, Section::SideEffect);
+        let mut errors = section(draft.errors, Section::Error);
+        // A formal fragment copied onto another clause says nothing of that clause's
+        // own text (and contradicts it as often as not): the first keeps it.
+        let mut formals: Vec<String> = Vec::new();
+        for (which, clauses) in [
+            (Section::Postcondition, &mut postconditions),
+            (Section::SideEffect, &mut side_effects),
+            (Section::Error, &mut errors),
+        ] {
+            for (i, c) in clauses.iter_mut().enumerate() {
+                let Some(f) = &c.formal else { continue };
+                let key: String = f.split_whitespace().collect();
+                if formals.contains(&key) {
+                    c.formal = None;
+                    diags.push(SpecDiagnostic {
+                        section: which,
+                        clause: i,
+                        message: "formal fragment dropped: it repeats another clause's, so it does not state this one; the clause stays as text".into(),
+                    });
+                } else {
+                    formals.push(key);
+                }
+            }
+        }
         let confidence = if draft.confidence.is_finite() {
             draft.confidence.clamp(0.0, 1.0)
         } else {

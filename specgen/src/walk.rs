@@ -412,6 +412,11 @@ async fn specify(ctx: &Ctx, inputs: Vec<(FnIdx, Incoming)>) -> Vec<FunctionSpec>
             role,
             expectations: Vec::new(),
             other_callers_require: Vec::new(),
+            used_at: if root {
+                request::uses_of(program, &ctx.graph, f)
+            } else {
+                Vec::new()
+            },
         });
     }
     let (module_doc, readme) = if any_root {
@@ -822,7 +827,7 @@ async fn expectations(
                     },
                     callee_signature: callee.signature.text.clone(),
                     callee_doc: request::doc(program, callee)
-                        .map(|d| request::cap_bytes(d.lines().next().unwrap_or(""), 300)),
+                        .map(|d| request::cap_bytes(&request::first_paragraph(&d), 400)),
                     statement: cs.statement.clone(),
                 }
             })

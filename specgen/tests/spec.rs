@@ -153,3 +153,42 @@ fn untrusted_drafts_are_capped() {
             .any(|d| d.message.contains("the rest are dropped"))
     );
 }
+
+#[test]
+fn a_formal_fragment_copied_onto_another_clause_is_dropped_there() {
+    let draft = SpecDraft {
+        summary: "Appends.".into(),
+        preconditions: Vec::new(),
+        postconditions: vec![clause("returns 0 on success", Some("result == 0"), &[])],
+        side_effects: Vec::new(),
+        errors: vec![
+            clause(
+                "returns -1 when full",
+                Some("len > cap ==> result == -1"),
+                &[],
+            ),
+            clause(
+                "returns -2 when buf is null",
+                Some("len >  cap ==> result == -1"),
+                &[],
+            ),
+        ],
+        confidence: 1.0,
+    };
+    let (spec, diags) = Spec::from_draft("buf.c::append#0", Origin::Root, draft, &env(), &[]);
+    assert_eq!(
+        spec.errors[0].formal.as_deref(),
+        Some("len > cap ==> result == -1")
+    );
+    assert_eq!(spec.errors[1].formal, None, "the copy is dropped");
+    assert_eq!(
+        spec.errors[1].text, "returns -2 when buf is null",
+        "its text stays"
+    );
+    assert!(
+        diags
+            .iter()
+            .any(|d| d.section == Section::Error && d.clause == 1 && d.message.contains("repeats")),
+        "{diags:?}"
+    );
+}

@@ -13,14 +13,22 @@ pub struct Subject {
     pub file: String,
     pub start_line: u32,
     pub end_line: u32,
+    /// Other functions a failure may lie in, as `(file, start line, end line)`: for a
+    /// claim that the function calls another without establishing its precondition,
+    /// the called function, which then fails on what it was given.
+    pub also: Vec<(String, u32, u32)>,
 }
 
 impl Subject {
-    /// Whether a source location is inside the function. `path` may be absolute or
-    /// carry a prefix (`/tmp/vouch/src/tree/src/a.c`); it matches when it ends with the
-    /// subject's file on a path boundary.
+    /// Whether a source location is inside the function (or one of `also`). `path`
+    /// may be absolute or carry a prefix (`/tmp/vouch/src/tree/src/a.c`); it matches
+    /// when it ends with the subject's file on a path boundary.
     pub fn contains(&self, path: &str, line: u32) -> bool {
-        (self.start_line..=self.end_line).contains(&line) && same_file(path, &self.file)
+        let inside = |file: &str, start: u32, end: u32| {
+            (start..=end).contains(&line) && same_file(path, file)
+        };
+        inside(&self.file, self.start_line, self.end_line)
+            || self.also.iter().any(|(f, s, e)| inside(f, *s, *e))
     }
 }
 
@@ -245,6 +253,7 @@ mod tests {
             file: "src/packet.c".into(),
             start_line: 70,
             end_line: 100,
+            also: Vec::new(),
         }
     }
 
@@ -303,6 +312,13 @@ mod tests {
         assert_eq!(c_report(ub, &subject()), Blame::Subject);
         let ub = "/tmp/vouch/src/tree/src/packet.c:14:14: runtime error: signed integer overflow\n";
         assert!(matches!(c_report(ub, &subject()), Blame::Elsewhere(_)));
+        // A claim that the subject calls `pkt_checksum` (lines 10-16) without its
+        // precondition: a failure there counts.
+        let caller = Subject {
+            also: vec![("src/packet.c".into(), 10, 16)],
+            ..subject()
+        };
+        assert_eq!(c_report(ub, &caller), Blame::Subject);
         let leak = "==2==ERROR: LeakSanitizer: detected memory leaks\n\nDirect leak of 5 byte(s) in 1 object(s) allocated from:\n    #0 0x7f in malloc ../asan_malloc_linux.cpp:69\n    #1 0x55 in copy_name /tmp/vouch/src/tree/src/dispatch.c:18\n    #2 0x55 in pkt_decode /tmp/vouch/src/tree/src/packet.c:88\n    #3 0x55 in main /tmp/vouch/src/harness.c:9\n";
         assert_eq!(c_report(leak, &subject()), Blame::Subject);
     }
@@ -314,6 +330,7 @@ mod tests {
             file: "src/list.rs".into(),
             start_line: 155,
             end_line: 165,
+            also: Vec::new(),
         };
         let out = "thread 'list::vouch_probe::vouch_probe' (121) panicked at src/list.rs:160:19:\nindex out of bounds";
         assert_eq!(rust_panics(out, &s), Blame::Subject);

@@ -24,6 +24,14 @@ pub const PRELUDE: &str = r#"#include <stdio.h>
 #define VOUCH_CHECK(cond, clause) do { if (!(cond)) { fprintf(stderr, "vouch-assert: violated: %s\n", (clause)); fflush(stderr); abort(); } } while (0)
 /* Stops the run when the set-up is not what the test needs: shows nothing either way. */
 #define VOUCH_REQUIRE(cond, what) do { if (!(cond)) { fprintf(stderr, "vouch-setup: failed: %s\n", (what)); fflush(stderr); exit(98); } } while (0)
+/* VOUCH_FAIL_ALLOC(k): the allocation k from now (0 = the next) made by code of the
+   function's own file returns NULL, once. */
+static long vouch_alloc_fail_at = -1;
+static int vouch_alloc_fails(void) { if (vouch_alloc_fail_at < 0) return 0; if (vouch_alloc_fail_at-- == 0) return 1; return 0; }
+static void *vouch_malloc(size_t n) { return vouch_alloc_fails() ? NULL : malloc(n); }
+static void *vouch_calloc(size_t k, size_t n) { return vouch_alloc_fails() ? NULL : calloc(k, n); }
+static void *vouch_realloc(void *p, size_t n) { return vouch_alloc_fails() ? NULL : realloc(p, n); }
+#define VOUCH_FAIL_ALLOC(k) (vouch_alloc_fail_at = (long)(k))
 "#;
 
 const BUILD_FAILED: &str = "@@vouch: build failed@@";
@@ -128,7 +136,10 @@ pub fn defines_main(text: &str) -> bool {
 /// included by a path relative to the harness: the tree sits beside it, in the sandbox
 /// as in an unsandboxed run's scratch directory.
 pub fn harness_source(unit: &str, body: &str) -> String {
-    format!("{PRELUDE}#define main {UNIT_MAIN}\n#include \"tree/{unit}\"\n#undef main\n\n{body}\n")
+    // The unit's own allocations go through the wrappers VOUCH_FAIL_ALLOC steers.
+    format!(
+        "{PRELUDE}#define main {UNIT_MAIN}\n#define malloc(n) vouch_malloc(n)\n#define calloc(k, n) vouch_calloc(k, n)\n#define realloc(p, n) vouch_realloc(p, n)\n#include \"tree/{unit}\"\n#undef main\n#undef malloc\n#undef calloc\n#undef realloc\n\n{body}\n"
+    )
 }
 
 /// What the unit's own `main` is called in a harness.

@@ -48,6 +48,12 @@ pub struct Violation {
     pub explanation: String,
     /// The function's source with line numbers.
     pub source: String,
+    /// The declarations it uses (types, constants, macros), to build its arguments.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub declarations: Vec<String>,
+    /// Signatures and docs of the functions that make or take the same types.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub related: Vec<String>,
     /// The function's id and body hash: part of the key its test results are kept by.
     #[serde(skip)]
     pub function_id: String,
@@ -59,6 +65,10 @@ pub struct Violation {
     pub start_line: u32,
     #[serde(skip)]
     pub end_line: u32,
+    /// Other functions a failure confirming the claim may lie in (see
+    /// [`Subject::also`]), with their files relative to the project root.
+    #[serde(skip)]
+    pub also: Vec<(String, u32, u32)>,
 }
 
 impl Violation {
@@ -75,6 +85,15 @@ impl Violation {
             file: file.to_string(),
             start_line: self.start_line,
             end_line: self.end_line,
+            // A Rust test names files relative to its crate: the same prefix goes.
+            also: self
+                .also
+                .iter()
+                .map(|(f, s, e)| {
+                    let prefix = self.file.strip_suffix(file).unwrap_or("");
+                    (f.strip_prefix(prefix).unwrap_or(f).to_string(), *s, *e)
+                })
+                .collect(),
         }
     }
 }
@@ -90,6 +109,11 @@ struct HarnessReply {
     #[serde(default)]
     #[schemars(length(max = 1000))]
     claim_false: Option<String>,
+    /// Instead of a test: why a test cannot show the claim (it is about reading
+    /// standard input, the process's exit status, or something else a test cannot reach).
+    #[serde(default)]
+    #[schemars(length(max = 1000))]
+    cannot_test: Option<String>,
 }
 
 /// A harness run, and what it took.
@@ -333,14 +357,23 @@ impl Confirmer<'_> {
             );
             let (reply, u): (HarnessReply, Usage) = self.client.call(STAGE, &prompt).await?;
             usage.add(&u);
-            if let Some(why) = reply.claim_false.as_deref().map(str::trim)
-                && !why.is_empty()
-            {
+            let answer = |text: &Option<String>| {
+                text.as_deref()
+                    .map(str::trim)
+                    .filter(|t| !t.is_empty())
+                    .map(|t| t.chars().take(1000).collect::<String>())
+            };
+            let untested = match (answer(&reply.claim_false), answer(&reply.cannot_test)) {
+                (Some(why), _) => Some(Outcome::Disputed { why }),
+                (None, Some(why)) => Some(Outcome::Inconclusive {
+                    why: format!("the test writer says no test can show it: {why}"),
+                }),
+                (None, None) => None,
+            };
+            if let Some(outcome) = untested {
                 return Ok(TestRun {
                     confirmation: Confirmation {
-                        outcome: Outcome::Disputed {
-                            why: why.chars().take(1000).collect(),
-                        },
+                        outcome,
                         source: String::new(),
                         command: String::new(),
                         reproduce: String::new(),

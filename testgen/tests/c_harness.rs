@@ -43,6 +43,9 @@ const OVERFLOW: &str =
 
 const UTIL: &str = "#include \"buf.h\"\nint twice(int x) { return 2 * x; }\n";
 
+/// `copy` forgets that malloc may fail; `copy_checked` does not.
+const DUP: &str = "#include <stdlib.h>\n#include <string.h>\n\nchar *copy(const char *s)\n{\n    char *p = malloc(strlen(s) + 1);\n    strcpy(p, s);\n    return p;\n}\n\nchar *copy_checked(const char *s)\n{\n    char *p = malloc(strlen(s) + 1);\n    if (p == NULL) {\n        return NULL;\n    }\n    strcpy(p, s);\n    return p;\n}\n";
+
 fn tree() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("tempdir");
     std::fs::create_dir_all(dir.path().join("include")).expect("mkdir");
@@ -50,11 +53,12 @@ fn tree() -> tempfile::TempDir {
     std::fs::write(dir.path().join("include/buf.h"), HEADER).expect("write");
     std::fs::write(dir.path().join("src/buf.c"), BUF).expect("write");
     std::fs::write(dir.path().join("src/util.c"), UTIL).expect("write");
+    std::fs::write(dir.path().join("src/dup.c"), DUP).expect("write");
     dir
 }
 
 fn project(root: &Path) -> CProject {
-    let files: Vec<(String, String)> = ["include/buf.h", "src/buf.c", "src/util.c"]
+    let files: Vec<(String, String)> = ["include/buf.h", "src/buf.c", "src/util.c", "src/dup.c"]
         .iter()
         .map(|p| {
             (
@@ -78,6 +82,7 @@ fn about(name: &str) -> Subject {
         file: "src/buf.c".into(),
         start_line,
         end_line,
+        also: Vec::new(),
     }
 }
 
@@ -99,7 +104,7 @@ fn the_build_is_inferred_from_the_tree() {
     assert_eq!(p.include_dirs, vec!["include".to_string()]);
     assert_eq!(
         p.sources,
-        vec!["src/util.c".to_string()],
+        vec!["src/dup.c".to_string(), "src/util.c".to_string()],
         "buf.c defines main"
     );
     // compile_commands.json adds its -I and -D flags.
@@ -372,4 +377,39 @@ fn a_harness_that_redefines_the_function_under_test_uses_the_units_own() {
         Outcome::Confirmed { why } => assert!(why.contains("returns 4 for [1, 2]"), "{why}"),
         other => panic!("{other:?}\n{}", c.output),
     }
+}
+
+#[test]
+fn an_allocation_the_harness_makes_fail_shows_an_unchecked_malloc() {
+    let t = tree();
+    let sb = sandbox(Duration::from_secs(60));
+    let p = project(t.path());
+    let dup = |name: &str, start_line, end_line| Subject {
+        name: name.into(),
+        file: "src/dup.c".into(),
+        start_line,
+        end_line,
+        also: Vec::new(),
+    };
+    // The next allocation of dup.c returns NULL: `copy` writes through it.
+    let unchecked = confirm(
+        &sb,
+        &p,
+        &dup("copy", 4, 9),
+        "int main(void)\n{\n    VOUCH_FAIL_ALLOC(0);\n    char *c = copy(\"x\");\n    free(c);\n    return 0;\n}",
+    )
+    .expect("run");
+    match &unchecked.outcome {
+        Outcome::Confirmed { why } => assert!(why.contains("in `copy`"), "{why}"),
+        other => panic!("{other:?}\n{}", unchecked.output),
+    }
+    // `copy_checked` reports it; the harness's own allocations are not affected.
+    let checked = confirm(
+        &sb,
+        &p,
+        &dup("copy_checked", 11, 19),
+        "int main(void)\n{\n    char *mine = malloc(4);\n    VOUCH_REQUIRE(mine != NULL, \"the harness allocates\");\n    VOUCH_FAIL_ALLOC(0);\n    VOUCH_CHECK(copy_checked(\"x\") == NULL, \"returns NULL when memory runs out\");\n    char *c = copy_checked(\"y\");\n    VOUCH_CHECK(c != NULL && strcmp(c, \"y\") == 0, \"copies otherwise\");\n    free(c);\n    free(mine);\n    return 0;\n}",
+    )
+    .expect("run");
+    assert_eq!(checked.outcome, Outcome::Refuted, "{}", checked.output);
 }

@@ -41,10 +41,13 @@ fn violation() -> Violation {
         counterexample: vec![("x".into(), "3".into())],
         explanation: "claimed wrong".into(),
         source: "1| int twice(int x)\n2| {\n3|     return x + x;\n4| }".into(),
+        declarations: Vec::new(),
+        related: Vec::new(),
         function_id: "twice.c::twice".into(),
         function_hash: Some("0123".into()),
         start_line: 1,
         end_line: 4,
+        also: Vec::new(),
     }
 }
 
@@ -196,10 +199,13 @@ async fn a_rust_probe_from_the_model_confirms_a_planted_panic() {
         counterexample: vec![("xs".into(), "[4, 7]".into())],
         explanation: "reads xs[2]".into(),
         source: String::new(),
+        declarations: Vec::new(),
+        related: Vec::new(),
         function_id: "probe_crate/src/stats.rs::stats::second".into(),
         function_hash: None,
         start_line: 7,
         end_line: 9,
+        also: Vec::new(),
     };
     let run = confirmer.confirm_rust(&v).await.expect("run");
     match &run.confirmation.outcome {

@@ -28,6 +28,7 @@ fn run(target: &Target) -> vouch_testgen::Confirmation {
         file,
         start_line: 1,
         end_line: 1,
+        also: Vec::new(),
     };
     let c = confirm_property(&sandbox, &krate, &subject, &module).expect("run");
     assert_eq!(

@@ -42,6 +42,7 @@ fn subject(name: &str) -> Subject {
         file: "src/stats.rs".into(),
         start_line,
         end_line,
+        also: Vec::new(),
     }
 }
 

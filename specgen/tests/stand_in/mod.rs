@@ -38,6 +38,8 @@ pub fn kind(body: &Value) -> &'static str {
         "harness"
     } else if user.starts_with("Write the test") {
         "probe"
+    } else if user.starts_with("State the invariants") {
+        "invariants"
     } else {
         "other"
     }
@@ -104,6 +106,16 @@ pub fn scripted(body: &Value) -> String {
         "harness" => json!({"code": "int main(void)\n{\n    return 0;\n}"}).to_string(),
         "probe" => {
             json!({"code": "        let checked = true;\n        assert!(checked);"}).to_string()
+        }
+        // No invariant, and every function only reads.
+        "invariants" => {
+            let functions: Vec<Value> = d["functions"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|f| json!({"function": f["id"], "role": "reads"}))
+                .collect();
+            json!({"invariants": [], "functions": functions}).to_string()
         }
         _ => "{}".into(),
     }
