@@ -262,9 +262,9 @@ fn property(func: &Function, spec: &Spec, f: &vouch_reports::Finding) -> Option<
 }
 
 /// Estimated tokens of the declarations a test request quotes.
-const DECLARATION_TOKENS: usize = 800;
+const DECLARATION_TOKENS: usize = 500;
 /// Most related functions a test request lists.
-const MAX_RELATED: usize = 12;
+const MAX_RELATED: usize = 10;
 
 /// The other functions of the types `f` takes or makes, as `signature — doc`: what a
 /// test can build or inspect a value with.
@@ -286,7 +286,7 @@ fn related(
             let doc = vouch_specgen::request::doc(program, h)
                 .map(|d| vouch_specgen::request::first_paragraph(&d))
                 .filter(|d| !d.is_empty())
-                .map(|d| format!(" — {}", vouch_specgen::request::cap_bytes(&d, 200)))
+                .map(|d| format!(" — {}", vouch_specgen::request::cap_bytes(&d, 120)))
                 .unwrap_or_default();
             let line = format!("{}{doc}", h.signature.text);
             if !out.contains(&line) {

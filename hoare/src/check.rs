@@ -361,7 +361,12 @@ impl Checker<'_> {
         let program = self.program;
         let func = program.function(f);
         let env = env_of(func);
-        let pre: Vec<Expr> = formals(&spec.preconditions, &env, Position::Pre);
+        // Preconditions hold at entry: what they say of memory is its entry value
+        // (`old(p->n)`), not its value at an exit or a call.
+        let pre: Vec<Expr> = formals(&spec.preconditions, &env, Position::Pre)
+            .into_iter()
+            .map(at_entry)
+            .collect();
         if self.options.use_solver {
             match vacuity(&self.solver, func, spec) {
                 None | Some(Decision::Unknown { .. }) => {}
@@ -1139,6 +1144,15 @@ fn shown(env: &Env, model: &crate::solver::Model) -> String {
         .join(", ")
 }
 
+/// `e` read at the function's entry: `old(e)`.
+fn at_entry(e: Expr) -> Expr {
+    let span = e.span;
+    Expr {
+        kind: formula::ExprKind::Old(Box::new(e)),
+        span,
+    }
+}
+
 /// What a counterexample fixes, as facts Z3 can check: each binding whose name is an
 /// integer expression of the formula language about the entry state (`n`, `rb->count`,
 /// `len(buf)`) and whose value is an integer, `true`, `false` or `NULL`. Bindings in
@@ -1157,7 +1171,9 @@ fn bound_values(env: &Env, bindings: &[Binding]) -> Vec<Expr> {
             let name = b.name.trim();
             // One expression: a binding name such as `a, b` or `x (after)` is prose.
             formula::parse(name).ok()?;
-            formula::parse_checked(&format!("({name}) == {value}"), env, Position::Pre).ok()
+            formula::parse_checked(&format!("({name}) == {value}"), env, Position::Pre)
+                .ok()
+                .map(at_entry)
         })
         .collect()
 }

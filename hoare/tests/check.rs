@@ -712,3 +712,37 @@ async fn a_broken_verdict_must_bring_its_counterexample_in_the_schema() {
         .expect("a holds shape");
     assert_eq!(holds["required"], json!(["clause", "holds"]));
 }
+
+#[tokio::test]
+async fn a_precondition_about_memory_speaks_of_its_entry_value() {
+    // `p->n >= 1` before the call says nothing of `p->n` after it: a function that may
+    // set it to 0 is not proved to keep it from its precondition alone.
+    let src = "struct box { int n; };\n/* Sets the count. */\nvoid set(struct box *p, int v) {\n    p->n = v;\n}\n";
+    let server = TestServer::start().await;
+    answering(
+        &server,
+        json!({"postcondition": [{"text": "the count is v", "formal": "p->n == v"}], "calls": [], "exits": []}),
+        json!({"clause": "p1", "holds": false, "counterexample": [{"name": "v", "value": "0"}],
+               "lines": [4], "explanation": "v = 0 sets the count to 0"}),
+    );
+    let program = vouch_frontend::parse_source("b.c", src);
+    let f = program
+        .functions
+        .iter()
+        .position(|f| f.name == "set")
+        .expect("set");
+    let spec = spec_for(
+        &program.functions[f],
+        vec![clause("the count is at least 1", Some("p->n >= 1"))],
+        clause("keeps the count at least 1", Some("p->n >= 1")),
+    );
+    let r = run_check(&server, &program, f, &spec, &HashMap::new(), CheckOptions::default()).await;
+    // Read at entry, the precondition proves nothing of the exit: the state `p->n == v`
+    // pins the clause false for v = 0, which backs the model's counterexample.
+    assert_eq!(only(&r).decided_by, DecidedBy::Z3, "{r:?}");
+    assert!(
+        !r.notes.iter().any(|n| n.contains("preconditions alone")),
+        "{:?}",
+        r.notes
+    );
+}

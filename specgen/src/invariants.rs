@@ -182,8 +182,6 @@ struct FunctionData<'a> {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     postconditions: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    side_effects: Vec<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     errors: Vec<String>,
 }
 
@@ -195,7 +193,7 @@ pub async fn derive(
     ty: &TypeFunctions,
     specs: &HashMap<String, Spec>,
 ) -> Result<Option<(TypeInvariants, Usage)>, LlmError> {
-    let texts = |cs: &[Clause]| cs.iter().map(|c| cap_bytes(&c.text, 300)).collect();
+    let texts = |cs: &[Clause]| cs.iter().map(|c| cap_bytes(&c.text, 200)).collect();
     let mut functions = Vec::new();
     let mut members = Vec::new();
     for (f, value) in &ty.members {
@@ -211,7 +209,6 @@ pub async fn derive(
             summary: cap_bytes(&spec.summary, 300),
             preconditions: texts(&spec.preconditions),
             postconditions: texts(&spec.postconditions),
-            side_effects: texts(&spec.side_effects),
             errors: texts(&spec.errors),
         });
         members.push((*f, value.clone()));
@@ -304,8 +301,9 @@ pub fn extend(spec: &Spec, func: &Function, inv: &TypeInvariants, value: &str, r
             });
         }
         if leaves_valid {
+            // A value that failed to be made is no value: only success must make one.
             let verb = if role == Role::Creates {
-                "establishes"
+                "when it succeeds, establishes"
             } else {
                 "keeps"
             };

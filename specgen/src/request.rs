@@ -349,7 +349,7 @@ pub fn identifiers(text: &str) -> HashSet<&str> {
 /// are quoted, never a body. Used means named in a signature, a body or the doc comment
 /// (a doc naming `PKT_MAX_PAYLOAD` is about it), and, through what those name, by the
 /// declarations picked: a macro the body uses quotes the constants it expands to
-/// (`PKT_ENCODED_SIZE(n)` → `PKT_TRAILER_SIZE`), up to [`DECL_HOPS`] steps away. The
+/// (`PKT_ENCODED_SIZE(n)` → `PKT_TRAILER_SIZE`), [`DECL_HOPS`] step away. The
 /// nearest come first (named directly before reached through another), and of those
 /// the same file's.
 pub fn declarations(program: &Program, functions: &[FnIdx], budget: usize) -> Vec<DeclEntry> {
@@ -416,7 +416,7 @@ pub fn declarations(program: &Program, functions: &[FnIdx], budget: usize) -> Ve
 }
 
 /// How far [`declarations`] follows what a quoted declaration names.
-pub const DECL_HOPS: usize = 2;
+pub const DECL_HOPS: usize = 1;
 
 /// The leading documentation of a file: Rust `//!` lines, or a C file's first comment.
 pub fn module_doc(program: &Program, f: &Function) -> Option<String> {

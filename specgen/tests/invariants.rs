@@ -191,7 +191,9 @@ async fn a_types_invariants_are_asked_from_specs_and_extend_each_function_by_its
     assert!(
         new.postconditions[1]
             .text
-            .starts_with("establishes the invariant")
+            .starts_with("when it succeeds, establishes the invariant"),
+        "{:?}",
+        new.postconditions
     );
     // `result` is an `Option<Pool>`: `result.cap` does not type-check, the text stays.
     assert_eq!(new.postconditions[1].formal, None);
