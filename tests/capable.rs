@@ -35,6 +35,13 @@ async fn replay(name: &str, solver: bool) -> Value {
     let tmp = tempfile::tempdir().expect("tempdir");
     let store = tmp.path().join("vouch.db");
     std::fs::copy(repo().join(format!("eval/capable/{name}.db")), &store).expect("copy");
+    let extra: &[&str] = if solver { &[] } else { &["--no-solver"] };
+    replay_from(name, &store, extra).await
+}
+
+/// `vouch eval corpora/NAME` replayed from `store`, with `extra` arguments: the eval
+/// JSON of the corpus. The replay must be complete.
+async fn replay_from(name: &str, store: &std::path::Path, extra: &[&str]) -> Value {
     let corpus = format!("corpora/{name}");
     let mut args = vec![
         "eval",
@@ -52,14 +59,12 @@ async fn replay(name: &str, solver: bool) -> Value {
         "--store",
         store.to_str().expect("utf-8"),
     ];
-    if !solver {
-        args.push("--no-solver");
-    }
+    args.extend(extra);
     let out = vouch_in(&repo(), &args, &[]).await;
     assert_eq!(
         out.status.code(),
         Some(0),
-        "the replay of {name} (solver {solver}) failed; if a prompt changed, record again \
+        "the replay of {name} ({extra:?}) failed; if a prompt changed, record again \
          with scripts/capable --record URL:\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
@@ -98,5 +103,62 @@ async fn the_capable_model_recordings_replay_to_their_scores() {
             // The recording was scored as it is replayed: the same requests.
             assert_eq!(now["requests"], then["requests"], "{name} ({run})");
         }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_runs_own_recording_holds_what_it_used_and_replays_alone() {
+    // A store holding more than a run uses (here: a spare reply of another run) gives,
+    // with --export-used, a file of exactly that run's replies and test results, from
+    // which the run replays alone.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let store = tmp.path().join("vouch.db");
+    std::fs::copy(repo().join("eval/capable/c-ringbuf.db"), &store).expect("copy");
+    let import = vouch_in(
+        &repo(),
+        &[
+            "cache",
+            "import",
+            repo()
+                .join("eval/capable/c-strpath.db")
+                .to_str()
+                .expect("utf-8"),
+            "--store",
+            store.to_str().expect("utf-8"),
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(import.status.code(), Some(0));
+    let used = tmp.path().join("used.db");
+    let first = replay_from(
+        "c-ringbuf",
+        &store,
+        &["--export-used", used.to_str().expect("utf-8")],
+    )
+    .await;
+    // `vouch cache stats` says how many replies a store holds.
+    let count = |db: std::path::PathBuf| async move {
+        let out = vouch_in(
+            &repo(),
+            &["cache", "stats", "--store", db.to_str().expect("utf-8")],
+            &[],
+        )
+        .await;
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        text.lines()
+            .find_map(|l| l.strip_prefix("replies"))
+            .and_then(|n| n.trim().parse::<u64>().ok())
+            .unwrap_or_else(|| panic!("no reply count in {text}"))
+    };
+    let (in_used, in_store) = (count(used.clone()).await, count(store.clone()).await);
+    assert_eq!(in_used, first["requests"].as_u64().expect("requests"));
+    assert!(
+        in_store > in_used,
+        "the other corpus's replies are left out"
+    );
+    let alone = replay_from("c-ringbuf", &used, &[]).await;
+    for key in ["findings", "confirmed", "precision", "requests", "verified"] {
+        assert_eq!(alone[key], first[key], "{key}");
     }
 }

@@ -57,6 +57,11 @@ pub(crate) struct PipelineFlags {
     pub checking: CheckFlags,
     #[command(flatten)]
     pub confirming: ConfirmFlags,
+    /// Also write the model replies and test results this run used to FILE (a `vouch
+    /// cache export` file holding exactly this run's recording, without what earlier
+    /// runs left in the store): to commit a recording that replays, and nothing else
+    #[arg(long, value_name = "FILE")]
+    pub export_used: Option<std::path::PathBuf>,
     /// Print nothing on stderr but errors
     #[arg(short, long)]
     pub quiet: bool,
@@ -207,6 +212,15 @@ pub(crate) async fn audit_tree(
     let usage = client.usage();
     let model = client.model().to_string();
     let replay_misses = client.cache().replay_misses();
+    if let Some(dest) = &flags.export_used {
+        let n = client
+            .cache()
+            .export_used(dest)
+            .with_context(|| format!("cannot write this run's recording to {}", dest.display()))?;
+        if !quiet {
+            eprintln!("wrote the {n} replies this run used to {}", dest.display());
+        }
+    }
     if let Some(local) = connected.local {
         local.stop().await;
     }

@@ -322,6 +322,9 @@ pub fn run(args: EvalArgs) -> Result<ExitCode> {
         ),
         None => None,
     };
+    if args.pipeline.export_used.is_some() && args.corpora.len() > 1 {
+        bail!("--export-used writes one corpus's recording: give one corpus");
+    }
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     if args.confirm_truth {
         return confirm_truth(&args, &runtime);

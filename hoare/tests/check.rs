@@ -74,6 +74,33 @@ fn stand_in(server: &TestServer, exit_state: Value, verdict: Value) {
     );
 }
 
+/// Checks the function named `name` of the C source `src` against a spec of
+/// preconditions `pre` and one postcondition `post`.
+async fn check_source(
+    server: &TestServer,
+    src: &str,
+    name: &str,
+    pre: Vec<Clause>,
+    post: Clause,
+) -> vouch_hoare::CheckResult {
+    let program = vouch_frontend::parse_source("s.c", src);
+    let f = program
+        .functions
+        .iter()
+        .position(|f| f.name == name)
+        .expect(name);
+    let spec = spec_for(&program.functions[f], pre, post);
+    run_check(
+        server,
+        &program,
+        f,
+        &spec,
+        &HashMap::new(),
+        CheckOptions::default(),
+    )
+    .await
+}
+
 /// Checks function `f` of `program` against `spec` with the stand-in as the model.
 async fn run_check(
     server: &TestServer,
@@ -622,19 +649,12 @@ async fn a_proof_that_needs_arithmetic_not_to_wrap_is_not_verified() {
                "exits": [{"line": 3, "kind": "return", "state": [{"text": "a - b", "formal": "result == a - b"}]}]}),
         json!({"clause": "p1", "holds": true}),
     );
-    let program = vouch_frontend::parse_source("g.c", src);
-    let spec = spec_for(
-        &program.functions[0],
+    let r = check_source(
+        &server,
+        src,
+        "gap",
         Vec::new(),
         clause("at most a", Some("result <= a")),
-    );
-    let r = run_check(
-        &server,
-        &program,
-        0,
-        &spec,
-        &HashMap::new(),
-        CheckOptions::default(),
     )
     .await;
     assert!(
@@ -725,18 +745,14 @@ async fn a_precondition_about_memory_speaks_of_its_entry_value() {
         json!({"clause": "p1", "holds": false, "counterexample": [{"name": "v", "value": "0"}],
                "lines": [4], "explanation": "v = 0 sets the count to 0"}),
     );
-    let program = vouch_frontend::parse_source("b.c", src);
-    let f = program
-        .functions
-        .iter()
-        .position(|f| f.name == "set")
-        .expect("set");
-    let spec = spec_for(
-        &program.functions[f],
+    let r = check_source(
+        &server,
+        src,
+        "set",
         vec![clause("the count is at least 1", Some("p->n >= 1"))],
         clause("keeps the count at least 1", Some("p->n >= 1")),
-    );
-    let r = run_check(&server, &program, f, &spec, &HashMap::new(), CheckOptions::default()).await;
+    )
+    .await;
     // Read at entry, the precondition proves nothing of the exit: the state `p->n == v`
     // pins the clause false for v = 0, which backs the model's counterexample.
     assert_eq!(only(&r).decided_by, DecidedBy::Z3, "{r:?}");

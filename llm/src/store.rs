@@ -57,6 +57,8 @@ pub enum StoreError {
     },
     #[error("the run store's lock was poisoned by a panic in another thread")]
     Poisoned,
+    #[error("there is no run store to export (the cache is off)")]
+    NoStore,
 }
 
 /// How the cache is used (`[llm] cache` in vouch.toml).
@@ -537,6 +539,14 @@ pub struct Cache {
     mode: CacheMode,
     /// Replay mode: requests that found no recorded reply.
     misses: AtomicU64,
+    /// The replies and results this run read or recorded (see [`Cache::export_used`]).
+    used: Mutex<Used>,
+}
+
+#[derive(Debug, Default)]
+struct Used {
+    replies: std::collections::BTreeSet<[u8; 32]>,
+    results: std::collections::BTreeSet<[u8; 32]>,
 }
 
 impl Cache {
@@ -546,6 +556,7 @@ impl Cache {
             store,
             mode,
             misses: AtomicU64::new(0),
+            used: Mutex::new(Used::default()),
         }
     }
 
@@ -572,6 +583,9 @@ impl Cache {
             (_, CacheMode::Off) | (None, _) => None,
             (Some(s), _) => s.get(&key)?,
         };
+        if found.is_some() {
+            self.note_used(Some(key.0), None);
+        }
         if found.is_none() && self.mode == CacheMode::Replay {
             self.misses.fetch_add(1, Ordering::Relaxed);
             return Err(StoreError::ReplayMiss {
@@ -586,16 +600,81 @@ impl Cache {
     /// A recorded result, if the mode reads (replay reads too: a miss is no error, the
     /// work is simply done again).
     pub fn lookup_result(&self, key: &[u8; 32]) -> Result<Option<String>, StoreError> {
-        match (&self.store, self.mode) {
-            (_, CacheMode::Off) | (None, _) => Ok(None),
-            (Some(s), _) => s.get_result(key),
+        let found = match (&self.store, self.mode) {
+            (_, CacheMode::Off) | (None, _) => None,
+            (Some(s), _) => s.get_result(key)?,
+        };
+        if found.is_some() {
+            self.note_used(None, Some(*key));
         }
+        Ok(found)
+    }
+
+    fn note_used(&self, reply: Option<[u8; 32]>, result: Option<[u8; 32]>) {
+        if let Ok(mut used) = self.used.lock() {
+            used.replies.extend(reply);
+            used.results.extend(result);
+        }
+    }
+
+    /// Writes to `dest` a store holding only the replies and results this run read or
+    /// recorded: a recording of exactly this run, without what earlier runs left
+    /// (replies to prompts since changed). Returns how many replies it holds.
+    pub fn export_used(&self, dest: &Path) -> Result<u64, StoreError> {
+        let Some(store) = &self.store else {
+            return Err(StoreError::NoStore);
+        };
+        let (replies, results) = {
+            let used = self.used.lock().map_err(|_| StoreError::Poisoned)?;
+            (used.replies.clone(), used.results.clone())
+        };
+        store.export(dest)?;
+        let out = Store::open(dest)?;
+        out.sql(|c| {
+            let tx = c.transaction()?;
+            tx.execute_batch(
+                "CREATE TEMP TABLE keep_replies (key BLOB PRIMARY KEY);
+                 CREATE TEMP TABLE keep_results (key BLOB PRIMARY KEY);",
+            )?;
+            for k in &replies {
+                tx.execute(
+                    "INSERT INTO keep_replies (key) VALUES (?1)",
+                    params![&k[..]],
+                )?;
+            }
+            for k in &results {
+                tx.execute(
+                    "INSERT INTO keep_results (key) VALUES (?1)",
+                    params![&k[..]],
+                )?;
+            }
+            tx.execute_batch(
+                "DELETE FROM replies WHERE key NOT IN (SELECT key FROM keep_replies);
+                 DELETE FROM results WHERE key NOT IN (SELECT key FROM keep_results);",
+            )?;
+            tx.commit()
+        })?;
+        drop(out);
+        // Compact it again, in the rollback-journal mode `export` writes.
+        let tmp = dest.with_extension("compact.tmp");
+        let out = Store::open(dest)?;
+        let n = out.export(&tmp)?;
+        drop(out);
+        std::fs::rename(&tmp, dest).map_err(|source| StoreError::Io {
+            path: dest.to_path_buf(),
+            source,
+        })?;
+        for suffix in ["-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", dest.display()));
+        }
+        Ok(n)
     }
 
     /// Records a result if the mode writes.
     pub fn record_result(&self, key: &[u8; 32], kind: &str, value: &str) -> Result<(), StoreError> {
         if let (Some(s), CacheMode::ReadWrite) = (&self.store, self.mode) {
             s.put_result(key, kind, value)?;
+            self.note_used(None, Some(*key));
         }
         Ok(())
     }
@@ -604,6 +683,7 @@ impl Cache {
     pub fn record(&self, request: &RequestKey<'_>, reply: &StoredReply) -> Result<(), StoreError> {
         if let (Some(s), CacheMode::ReadWrite) = (&self.store, self.mode) {
             s.put(request, reply)?;
+            self.note_used(Some(CacheKey::of(request).0), None);
         }
         Ok(())
     }
