@@ -304,7 +304,20 @@ async fn invariants(
     while let Some(done) = tasks.join_next().await {
         bar.inc(1);
         match done {
-            Ok((_, Ok(Some((inv, _))))) => out.push(inv),
+            Ok((ty, Ok(Some((inv, _))))) => {
+                // A function the request left out (past its limit) or the reply gave
+                // no role has none of the type's invariants: its check says so.
+                for (f, _) in &ty.members {
+                    if !inv.roles.iter().any(|(g, _, _)| g == f) {
+                        notes.entry(*f).or_default().push(format!(
+                            "no invariant of `{}` was assumed or checked: the function was not among the {} whose roles were asked",
+                            ty.name,
+                            vouch_specgen::invariants::MAX_FUNCTIONS
+                        ));
+                    }
+                }
+                out.push(inv)
+            }
             Ok((_, Ok(None))) => {}
             Ok((ty, Err(e))) => {
                 for (f, _) in &ty.members {

@@ -31,7 +31,8 @@ pub struct TypeFunctions {
     pub declaration: String,
     pub lang: Lang,
     /// Each function with the name the value goes by in it: a parameter (`self`,
-    /// `rb`), or `result` for one that returns a new value.
+    /// `rb`), or `result` for one that returns a new value. The first
+    /// [`MAX_FUNCTIONS`] are quoted in the type's request.
     pub members: Vec<(FnIdx, String)>,
 }
 
@@ -114,7 +115,6 @@ pub fn types_with_functions(program: &Program) -> Vec<TypeFunctions> {
         if members.len() < 2 {
             continue;
         }
-        members.truncate(MAX_FUNCTIONS);
         let name = match lang {
             // The typedef name a C program writes, when there is one.
             Lang::C => decl.names.last(),
@@ -196,7 +196,9 @@ pub async fn derive(
     let texts = |cs: &[Clause]| cs.iter().map(|c| cap_bytes(&c.text, 200)).collect();
     let mut functions = Vec::new();
     let mut members = Vec::new();
-    for (f, value) in &ty.members {
+    // A request quotes at most MAX_FUNCTIONS functions; the others get no role, and
+    // their checks say so (see `roles`).
+    for (f, value) in ty.members.iter().take(MAX_FUNCTIONS) {
         let func = program.function(*f);
         let Some(spec) = specs.get(func.id.as_str()) else {
             continue;
