@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::task::JoinSet;
-use vouch_frontend::{Function, Lang, Program};
+use vouch_frontend::{FnIdx, Function, Lang, Program};
 use vouch_llm::Client;
 use vouch_reports::{Report, Skipped, Status, TestEvidence};
 use vouch_specgen::spec::Spec;
@@ -55,12 +55,13 @@ pub(crate) async fn confirm_findings(
 ) {
     let program = &prepared.program;
     // Each finding's function, looked up once.
-    let by_id: HashMap<&str, &Function> = program
+    let by_id: HashMap<&str, FnIdx> = program
         .functions
         .iter()
-        .map(|f| (f.id.as_str(), f))
+        .enumerate()
+        .map(|(i, f)| (f.id.as_str(), FnIdx(i as u32)))
         .collect();
-    let all: Vec<(usize, &Function)> = (0..report.findings.len())
+    let all: Vec<(usize, FnIdx)> = (0..report.findings.len())
         .filter_map(|i| {
             by_id
                 .get(report.findings[i].function_id.as_str())
@@ -118,9 +119,10 @@ pub(crate) async fn confirm_findings(
     let mut done = 0u64;
     loop {
         while tasks.len() < flags.test_jobs.max(1)
-            && let Some((i, func)) = queue.next()
+            && let Some((i, idx)) = queue.next()
         {
-            let v = violation(program, func, &types, &report.findings[i]);
+            let func = program.function(idx);
+            let v = violation(program, idx, &by_id, &types, &report.findings[i]);
             let property = specs
                 .get(func.id.as_str())
                 .and_then(|spec| property(func, spec, &report.findings[i]));
@@ -270,7 +272,7 @@ const MAX_RELATED: usize = 10;
 /// test can build or inspect a value with.
 fn related(
     program: &Program,
-    f: vouch_frontend::FnIdx,
+    f: FnIdx,
     types: &[vouch_specgen::invariants::TypeFunctions],
 ) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
@@ -303,24 +305,19 @@ fn plural(n: usize) -> &'static str {
 
 fn violation(
     program: &Program,
-    func: &Function,
+    idx: FnIdx,
+    by_id: &HashMap<&str, FnIdx>,
     types: &[vouch_specgen::invariants::TypeFunctions],
     f: &vouch_reports::Finding,
 ) -> Violation {
-    let idx = program
-        .functions
-        .iter()
-        .position(|g| g.id == func.id)
-        .map(|i| vouch_frontend::FnIdx(i as u32));
-    let declarations = idx
-        .map(|i| vouch_specgen::request::declarations(program, &[i], DECLARATION_TOKENS))
-        .unwrap_or_default()
+    let func = program.function(idx);
+    let declarations = vouch_specgen::request::declarations(program, &[idx], DECLARATION_TOKENS)
         .into_iter()
         .map(|d| d.text)
         .collect();
     Violation {
         declarations,
-        related: idx.map(|i| related(program, i, types)).unwrap_or_default(),
+        related: related(program, idx, types),
         function: f.function.clone(),
         signature: func.signature.text.clone(),
         file: f.file.clone(),
@@ -342,8 +339,9 @@ fn violation(
             .clause
             .callee
             .as_deref()
-            .and_then(|id| program.functions.iter().find(|g| g.id.as_str() == id))
-            .map(|g| {
+            .and_then(|id| by_id.get(id))
+            .map(|&g| {
+                let g = program.function(g);
                 vec![(
                     program.file(g.file).path.clone(),
                     g.span.start_line,

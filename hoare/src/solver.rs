@@ -174,55 +174,24 @@ impl Solver {
                 };
             }
         };
-        let value = |name: &str| witness.get(name).map(String::as_str);
-        for (name, term) in &l.names {
-            if is_input(env, name)
-                && let Some(v) = value(name).and_then(|v| v.parse::<i128>().ok())
-            {
-                facts.push(term.eq(int(v)));
-            }
-        }
-        for (name, term) in &l.bools {
-            if is_input(env, name)
-                && let Some(v) = value(name).and_then(|v| v.parse::<bool>().ok())
-            {
-                facts.push(term.eq(Bool::from_bool(v)));
-            }
-        }
-        let solver = z3::Solver::new();
-        let mut params = Params::new();
-        params.set_u32("timeout", self.timeout_ms);
-        solver.set_params(&params);
-        for f in l.side_facts.iter().chain(&facts) {
-            solver.assert(f);
-        }
+        // The entry state fixed to the witness's.
+        let inputs: Vec<&String> = l
+            .names
+            .keys()
+            .chain(l.bools.keys())
+            .filter(|n| is_input(env, n))
+            .collect();
+        facts.extend(inputs.iter().filter_map(|n| l.equals(n, witness)));
+        let solver = self.solver_with(&l, &facts);
         for name in read.iter().filter(|n| !is_input(env, n)) {
             // A name is fixed when no state of the assumptions gives it another value.
-            let other = match (l.names.get(name), l.bools.get(name), value(name)) {
-                (Some(t), _, Some(v)) => match v.parse::<i128>() {
-                    Ok(v) => t.eq(int(v)).not(),
-                    Err(_) => {
-                        return Decision::Fails {
-                            model: Model::new(),
-                        };
-                    }
-                },
-                (_, Some(t), Some(v)) => match v.parse::<bool>() {
-                    Ok(v) => t.eq(Bool::from_bool(v)).not(),
-                    Err(_) => {
-                        return Decision::Fails {
-                            model: Model::new(),
-                        };
-                    }
-                },
-                _ => {
-                    return Decision::Fails {
-                        model: Model::new(),
-                    };
-                }
+            let Some(same) = l.equals(name, witness) else {
+                return Decision::Fails {
+                    model: Model::new(),
+                };
             };
             solver.push();
-            solver.assert(&other);
+            solver.assert(same.not());
             if let Some(dir) = &self.dump_dir {
                 dump(dir, &format!("{label} {name}"), &solver.to_smt2());
             }
@@ -274,6 +243,19 @@ impl Solver {
         self.satisfiable(env, &all, label)
     }
 
+    /// A Z3 solver under this solver's time limit, holding `facts` and the range and
+    /// length facts of the names `l` made.
+    fn solver_with(&self, l: &Lowering, facts: &[Bool]) -> z3::Solver {
+        let solver = z3::Solver::new();
+        let mut params = Params::new();
+        params.set_u32("timeout", self.timeout_ms);
+        solver.set_params(&params);
+        for f in l.side_facts.iter().chain(facts) {
+            solver.assert(f);
+        }
+        solver
+    }
+
     fn run(
         &self,
         label: &str,
@@ -285,13 +267,7 @@ impl Solver {
             Ok(f) => f,
             Err(e) => return Outcome::Unknown(e.to_string()),
         };
-        let solver = z3::Solver::new();
-        let mut params = Params::new();
-        params.set_u32("timeout", self.timeout_ms);
-        solver.set_params(&params);
-        for f in l.side_facts.iter().chain(&facts) {
-            solver.assert(f);
-        }
+        let solver = self.solver_with(&l, &facts);
         if let Some(dir) = &self.dump_dir {
             dump(dir, label, &solver.to_smt2());
         }
@@ -498,6 +474,17 @@ impl<'e> Lowering<'e> {
         if let Some((lo, hi)) = t.range() {
             self.side_facts.push(v.ge(int(lo)));
             self.side_facts.push(v.le(int(hi)));
+        }
+    }
+
+    /// `name == v`, for the value `v` a model gives that name (an integer or a
+    /// boolean it made); `None` when the name or its value is not there.
+    fn equals(&self, name: &str, model: &Model) -> Option<Bool> {
+        let v = model.get(name)?;
+        match (self.names.get(name), self.bools.get(name)) {
+            (Some(t), _) => Some(t.eq(int(v.parse::<i128>().ok()?))),
+            (_, Some(t)) => Some(t.eq(Bool::from_bool(v.parse::<bool>().ok()?))),
+            _ => None,
         }
     }
 

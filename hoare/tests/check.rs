@@ -131,17 +131,13 @@ async fn check_with(
     pre: Vec<Clause>,
     options: CheckOptions,
 ) -> (vouch_hoare::CheckResult, u64) {
-    let draft = SpecDraft {
-        summary: "Divides a by b.".into(),
-        preconditions: pre,
-        postconditions: vec![clause(
+    let draft = divide_spec(
+        pre,
+        vec![clause(
             "returns the quotient of a by b",
             Some("result == a / b"),
         )],
-        side_effects: Vec::new(),
-        errors: Vec::new(),
-        confidence: 1.0,
-    };
+    );
     let result = check_divide(server, draft, options).await;
     (result, server.calls())
 }
@@ -166,6 +162,29 @@ async fn check_divide(
 
 fn b_nonzero() -> Vec<Clause> {
     vec![clause("b is not 0", Some("b != 0"))]
+}
+
+/// A spec of `divide` with these preconditions and postconditions.
+fn divide_spec(pre: Vec<Clause>, post: Vec<Clause>) -> SpecDraft {
+    SpecDraft {
+        summary: "Divides a by b.".into(),
+        preconditions: pre,
+        postconditions: post,
+        side_effects: Vec::new(),
+        errors: Vec::new(),
+        confidence: 1.0,
+    }
+}
+
+/// `b != 0`, and a postcondition the body (`return a / b`) breaks for every a and b.
+fn plus_one() -> SpecDraft {
+    divide_spec(
+        b_nonzero(),
+        vec![clause(
+            "returns a / b plus one",
+            Some("result == a / b + 1"),
+        )],
+    )
 }
 
 /// The one violation of a verdict that must have exactly one.
@@ -214,14 +233,7 @@ async fn a_proof_from_the_preconditions_alone_overrules_the_model() {
         json!([{"text": "returns a / b", "formal": "result == a / b"}]),
         json!({"clause": "p1", "holds": false, "counterexample": [{"name": "a", "value": "1"}], "lines": [5], "explanation": "wrong"}),
     );
-    let draft = SpecDraft {
-        summary: "Divides a by b.".into(),
-        preconditions: b_nonzero(),
-        postconditions: vec![clause("b was not 0", Some("b != 0"))],
-        side_effects: Vec::new(),
-        errors: Vec::new(),
-        confidence: 1.0,
-    };
+    let draft = divide_spec(b_nonzero(), vec![clause("b was not 0", Some("b != 0"))]);
     let r = check_divide(&server, draft, CheckOptions::default()).await;
     assert_eq!(r.verdict, Verdict::Verified, "{r:?}");
     assert!(
@@ -262,18 +274,7 @@ async fn a_pinned_refutation_against_the_models_holds_is_undecided_not_a_finding
         json!([{"text": "returns a / b", "formal": "result == a / b"}]),
         json!({"clause": "p1", "holds": true}),
     );
-    let draft = SpecDraft {
-        summary: "Divides a by b.".into(),
-        preconditions: b_nonzero(),
-        postconditions: vec![clause(
-            "returns a / b plus one",
-            Some("result == a / b + 1"),
-        )],
-        side_effects: Vec::new(),
-        errors: Vec::new(),
-        confidence: 1.0,
-    };
-    let r = check_divide(&server, draft, CheckOptions::default()).await;
+    let r = check_divide(&server, plus_one(), CheckOptions::default()).await;
     assert!(
         matches!(&r.verdict, Verdict::Unknown { reason } if reason.contains("pins it false") && reason.contains("b = ")),
         "{r:?}"
@@ -309,18 +310,7 @@ async fn a_pinned_refutation_backs_the_models_counterexample() {
         json!([{"text": "returns a / b", "formal": "result == a / b"}]),
         json!({"clause": "p1", "holds": false, "counterexample": [{"name": "a", "value": "4"}, {"name": "b", "value": "2"}], "lines": [5], "explanation": "off by one"}),
     );
-    let draft = SpecDraft {
-        summary: "Divides a by b.".into(),
-        preconditions: b_nonzero(),
-        postconditions: vec![clause(
-            "returns a / b plus one",
-            Some("result == a / b + 1"),
-        )],
-        side_effects: Vec::new(),
-        errors: Vec::new(),
-        confidence: 1.0,
-    };
-    let r = check_divide(&server, draft, CheckOptions::default()).await;
+    let r = check_divide(&server, plus_one(), CheckOptions::default()).await;
     let v = only(&r);
     assert_eq!(v.decided_by, DecidedBy::Z3);
     assert_eq!(v.id, "p1");

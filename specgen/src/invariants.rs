@@ -84,7 +84,8 @@ pub struct TypeInvariants {
 /// C functions with a pointer to the struct as a parameter (the first such one) or as
 /// the result.
 pub fn types_with_functions(program: &Program) -> Vec<TypeFunctions> {
-    let mut out = Vec::new();
+    // The struct declarations, and which of them each name names.
+    let mut structs: Vec<(&vouch_frontend::Decl, Lang)> = Vec::new();
     for decl in &program.decls {
         if decl.kind != DeclKind::Type {
             continue;
@@ -94,24 +95,46 @@ pub fn types_with_functions(program: &Program) -> Vec<TypeFunctions> {
         } else {
             Lang::C
         };
-        let text = &decl.text;
         let is_struct = match lang {
-            Lang::Rust => text.contains("struct "),
-            Lang::C => text.contains("struct") && text.contains('{'),
+            Lang::Rust => decl.text.contains("struct "),
+            Lang::C => decl.text.contains("struct") && decl.text.contains('{'),
         };
-        if !is_struct {
+        if is_struct {
+            structs.push((decl, lang));
+        }
+    }
+    let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (k, (decl, _)) in structs.iter().enumerate() {
+        for n in &decl.names {
+            by_name.entry(n.as_str()).or_default().push(k);
+        }
+    }
+    // Each function against the structs its signature names (one pass, not one per
+    // struct): `value_name` decides.
+    let mut members: Vec<Vec<(FnIdx, String)>> = vec![Vec::new(); structs.len()];
+    for (i, f) in program.functions.iter().enumerate() {
+        let idx = FnIdx(i as u32);
+        if f.body.is_none() || program.is_test_code(idx) {
             continue;
         }
-        let mut members: Vec<(FnIdx, String)> = Vec::new();
-        for (i, f) in program.functions.iter().enumerate() {
-            let idx = FnIdx(i as u32);
-            if f.lang != lang || f.body.is_none() || program.is_test_code(idx) {
-                continue;
-            }
-            if let Some(name) = value_name(f, &decl.names) {
-                members.push((idx, name));
+        let mut named: Vec<usize> = std::iter::once(f.signature.text.as_str())
+            .chain(f.rust.as_ref().and_then(|r| r.self_ty.as_deref()))
+            .flat_map(|t| t.split(|c: char| !(c.is_alphanumeric() || c == '_')))
+            .filter_map(|w| by_name.get(w))
+            .flatten()
+            .copied()
+            .filter(|&k| structs[k].1 == f.lang)
+            .collect();
+        named.sort_unstable();
+        named.dedup();
+        for k in named {
+            if let Some(value) = value_name(f, &structs[k].0.names) {
+                members[k].push((idx, value));
             }
         }
+    }
+    let mut out = Vec::new();
+    for ((decl, lang), members) in structs.into_iter().zip(members) {
         if members.len() < 2 {
             continue;
         }
@@ -124,7 +147,7 @@ pub fn types_with_functions(program: &Program) -> Vec<TypeFunctions> {
         .unwrap_or_default();
         out.push(TypeFunctions {
             name,
-            declaration: cap_bytes(text, 1500),
+            declaration: cap_bytes(&decl.text, 1500),
             lang,
             members,
         });

@@ -9,7 +9,7 @@
 use crate::expect::{Expectation, Guarded};
 use crate::prompt::estimate_tokens;
 use serde::Serialize;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 use vouch_callgraph::{CallGraph, RootKind};
 use vouch_frontend::{FnIdx, Function, Lang, Program};
@@ -100,33 +100,52 @@ pub struct UseSite {
 /// Most uses quoted for one function.
 pub const MAX_USES: usize = 3;
 
-/// Where a function that no one calls by name is used as a value: lines of the
+/// Where each function that no one calls by name is used as a value: lines of the
 /// program, outside the function itself, that name it other than in a call or a
 /// declaration (`dispatch_register(&d, 1, "text", on_text, &s)`, `{ "text", on_text }`),
-/// with the function a use passes it to. Only free functions whose name is not a
-/// common word (a method's name says too little to find its uses by).
-pub fn uses_of(program: &Program, graph: &CallGraph, f: FnIdx) -> Vec<UseSite> {
-    let func = program.function(f);
-    let name = func.name.as_str();
-    let is_method = func.rust.as_ref().is_some_and(|r| r.self_ty.is_some());
-    if is_method || name.len() < 4 || name == "main" {
-        return Vec::new();
-    }
-    let mut out = Vec::new();
-    for (fi, file) in program.files.iter().enumerate() {
-        if !file
-            .path
-            .ends_with(if func.lang == Lang::C { ".c" } else { ".rs" })
-        {
+/// with the function a use passes it to; at most [`MAX_USES`] each, in file and line
+/// order. Only free functions whose name is not a common word (a method's name says
+/// too little to find its uses by). One pass over the program's text, made once.
+pub fn uses_index(program: &Program, graph: &CallGraph) -> HashMap<FnIdx, Vec<UseSite>> {
+    // The functions to look for, by name.
+    let mut wanted: HashMap<&str, Vec<FnIdx>> = HashMap::new();
+    for (i, func) in program.functions.iter().enumerate() {
+        let f = FnIdx(i as u32);
+        let is_method = func.rust.as_ref().is_some_and(|r| r.self_ty.is_some());
+        let name = func.name.as_str();
+        if is_method || name.len() < 4 || name == "main" || graph.callers(f).next().is_some() {
             continue;
         }
+        wanted.entry(name).or_default().push(f);
+    }
+    let mut out: HashMap<FnIdx, Vec<UseSite>> = HashMap::new();
+    if wanted.is_empty() {
+        return out;
+    }
+    // Call sites by the lines they cover, and the function each one calls.
+    let mut sites_at: HashMap<(usize, u32), Vec<usize>> = HashMap::new();
+    for (k, cs) in program.call_sites.iter().enumerate() {
+        let file = program.function(cs.caller).file.0 as usize;
+        for n in cs.span.start_line..=cs.span.end_line {
+            sites_at.entry((file, n)).or_default().push(k);
+        }
+    }
+    let mut callee_of: HashMap<usize, FnIdx> = HashMap::new();
+    for e in &graph.edges {
+        if let vouch_callgraph::Callee::Function(t) = e.callee {
+            callee_of.entry(e.site as usize).or_insert(t);
+        }
+    }
+    for (fi, file) in program.files.iter().enumerate() {
+        let lang = if file.path.ends_with(".c") {
+            Lang::C
+        } else if file.path.ends_with(".rs") {
+            Lang::Rust
+        } else {
+            continue;
+        };
         for (i, line) in file.text.lines().enumerate() {
             let n = i as u32 + 1;
-            if fi == func.file.0 as usize
-                && (func.span.start_line..=func.span.end_line).contains(&n)
-            {
-                continue;
-            }
             let t = line.trim();
             if t.starts_with("//")
                 || t.starts_with("/*")
@@ -135,41 +154,43 @@ pub fn uses_of(program: &Program, graph: &CallGraph, f: FnIdx) -> Vec<UseSite> {
             {
                 continue;
             }
-            if !names_as_value(t, name) {
-                continue;
-            }
-            let passed = program
-                .call_sites
-                .iter()
-                .enumerate()
-                .filter(|(_, cs)| {
-                    cs.span.start_line <= n
-                        && n <= cs.span.end_line
-                        && program.function(cs.caller).file.0 as usize == fi
-                        && cs
+            for word in identifiers(t) {
+                let Some(fs) = wanted.get(word) else { continue };
+                if !names_as_value(t, word) {
+                    continue;
+                }
+                let passed = sites_at
+                    .get(&(fi, n))
+                    .into_iter()
+                    .flatten()
+                    .filter(|&&k| {
+                        program.call_sites[k]
                             .args
                             .iter()
-                            .any(|a| a.trim().trim_start_matches('&') == name)
-                })
-                .find_map(|(k, _)| {
-                    graph.edges.iter().find_map(|e| match e.callee {
-                        vouch_callgraph::Callee::Function(t) if e.site as usize == k => Some(t),
-                        _ => None,
+                            .any(|a| a.trim().trim_start_matches('&') == word)
                     })
-                });
-            out.push(UseSite {
-                at: format!("{}:{n}", file.path),
-                code: cap_bytes(t, 200),
-                passed_to: passed.map(|t| program.function(t).qualified_name.clone()),
-                passed_to_doc: passed
-                    .and_then(|t| doc(program, program.function(t)))
-                    .map(|d| cap_bytes(&d, 400)),
-            });
-            if out.len() >= MAX_USES {
-                return out;
+                    .find_map(|k| callee_of.get(k).copied());
+                for &f in fs {
+                    let func = program.function(f);
+                    let own = fi == func.file.0 as usize
+                        && (func.span.start_line..=func.span.end_line).contains(&n);
+                    let uses = out.entry(f).or_default();
+                    if func.lang != lang || own || uses.len() >= MAX_USES {
+                        continue;
+                    }
+                    uses.push(UseSite {
+                        at: format!("{}:{n}", file.path),
+                        code: cap_bytes(t, 200),
+                        passed_to: passed.map(|p| program.function(p).qualified_name.clone()),
+                        passed_to_doc: passed
+                            .and_then(|p| doc(program, program.function(p)))
+                            .map(|d| cap_bytes(&d, 400)),
+                    });
+                }
             }
         }
     }
+    out.retain(|_, uses| !uses.is_empty());
     out
 }
 

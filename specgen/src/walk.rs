@@ -138,6 +138,8 @@ struct Ctx {
     client: Arc<Client>,
     options: Options,
     readme: Option<String>,
+    /// Where each function no one calls is used as a value.
+    uses: HashMap<FnIdx, Vec<request::UseSite>>,
 }
 
 /// The spec generator over one program.
@@ -156,6 +158,7 @@ impl Specgen {
         options: Options,
     ) -> Specgen {
         let readme = options.root_dir.as_deref().and_then(request::readme);
+        let uses = request::uses_index(&program, &graph);
         Specgen {
             ctx: Arc::new(Ctx {
                 program,
@@ -163,6 +166,7 @@ impl Specgen {
                 client,
                 options,
                 readme,
+                uses,
             }),
         }
     }
@@ -413,7 +417,7 @@ async fn specify(ctx: &Ctx, inputs: Vec<(FnIdx, Incoming)>) -> Vec<FunctionSpec>
             expectations: Vec::new(),
             other_callers_require: Vec::new(),
             used_at: if root {
-                request::uses_of(program, &ctx.graph, f)
+                ctx.uses.get(&f).cloned().unwrap_or_default()
             } else {
                 Vec::new()
             },

@@ -20,6 +20,17 @@ pub struct Subject {
 }
 
 impl Subject {
+    /// The function `name` on lines `start_line..=end_line` of `file`, with no `also`.
+    pub fn new(name: &str, file: &str, start_line: u32, end_line: u32) -> Subject {
+        Subject {
+            name: name.into(),
+            file: file.into(),
+            start_line,
+            end_line,
+            also: Vec::new(),
+        }
+    }
+
     /// Whether a source location is inside the function (or one of `also`). `path`
     /// may be absolute or carry a prefix (`/tmp/vouch/src/tree/src/a.c`); it matches
     /// when it ends with the subject's file on a path boundary.
@@ -248,13 +259,7 @@ mod tests {
     use super::*;
 
     fn subject() -> Subject {
-        Subject {
-            name: "pkt_decode".into(),
-            file: "src/packet.c".into(),
-            start_line: 70,
-            end_line: 100,
-            also: Vec::new(),
-        }
+        Subject::new("pkt_decode", "src/packet.c", 70, 100)
     }
 
     #[test]
@@ -325,13 +330,7 @@ mod tests {
 
     #[test]
     fn panics_are_placed_by_their_location() {
-        let s = Subject {
-            name: "get".into(),
-            file: "src/list.rs".into(),
-            start_line: 155,
-            end_line: 165,
-            also: Vec::new(),
-        };
+        let s = Subject::new("get", "src/list.rs", 155, 165);
         let out = "thread 'list::vouch_probe::vouch_probe' (121) panicked at src/list.rs:160:19:\nindex out of bounds";
         assert_eq!(rust_panics(out, &s), Blame::Subject);
         let other = "thread 't' panicked at src/lru.rs:40:5:\nboom";

@@ -77,13 +77,7 @@ fn about(name: &str) -> Subject {
         "buf_sum" => (11, 18),
         other => panic!("no {other} in src/buf.c"),
     };
-    Subject {
-        name: name.into(),
-        file: "src/buf.c".into(),
-        start_line,
-        end_line,
-        also: Vec::new(),
-    }
+    Subject::new(name, "src/buf.c", start_line, end_line)
 }
 
 fn sandbox(time: Duration) -> Sandbox {
@@ -384,13 +378,8 @@ fn an_allocation_the_harness_makes_fail_shows_an_unchecked_malloc() {
     let t = tree();
     let sb = sandbox(Duration::from_secs(60));
     let p = project(t.path());
-    let dup = |name: &str, start_line, end_line| Subject {
-        name: name.into(),
-        file: "src/dup.c".into(),
-        start_line,
-        end_line,
-        also: Vec::new(),
-    };
+    let dup =
+        |name: &str, start_line, end_line| Subject::new(name, "src/dup.c", start_line, end_line);
     // The next allocation of dup.c returns NULL: `copy` writes through it.
     let unchecked = confirm(
         &sb,

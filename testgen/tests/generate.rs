@@ -69,20 +69,7 @@ fn data(body: &Value) -> Value {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_passing_harness_refutes_the_finding() {
-    let (_dir, project, sandbox) = setup();
-    let server = TestServer::start().await;
-    server.respond_with(|_| {
-        json!({"code": "```c\nint main(void)\n{\n    VOUCH_CHECK(twice(3) == 6, \"returns 2 * x\");\n    return 0;\n}\n```"}).to_string()
-    });
-    let client = client(&server);
-    let confirmer = Confirmer {
-        client: &client,
-        sandbox: &sandbox,
-        project: &project,
-        max_repairs: 3,
-        tree_hash: String::new(),
-    };
-    let run = confirmer.confirm_c(&violation()).await.expect("run");
+    let (run, server) = confirm_c_answered(json!({"code": "```c\nint main(void)\n{\n    VOUCH_CHECK(twice(3) == 6, \"returns 2 * x\");\n    return 0;\n}\n```"})).await;
     assert_eq!(
         run.confirmation.outcome,
         Outcome::Refuted,
@@ -98,14 +85,12 @@ async fn a_passing_harness_refutes_the_finding() {
     assert_eq!(sent["unit_main_renamed_to"], "vouch_unit_main");
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_test_writer_who_says_the_claim_is_false_refutes_it_without_a_test() {
+/// `confirm_c` of [`violation`] with the stand-in answering every request with `reply`.
+async fn confirm_c_answered(reply: Value) -> (vouch_testgen::TestRun, TestServer) {
     let (_dir, project, sandbox) = setup();
     let server = TestServer::start().await;
-    server.respond_with(|_| {
-        json!({"code": "", "claim_false": "x + x is 2 * x for every x the preconditions allow"})
-            .to_string()
-    });
+    let text = reply.to_string();
+    server.respond_with(move |_| text.clone());
     let client = client(&server);
     let confirmer = Confirmer {
         client: &client,
@@ -115,15 +100,41 @@ async fn a_test_writer_who_says_the_claim_is_false_refutes_it_without_a_test() {
         tree_hash: String::new(),
     };
     let run = confirmer.confirm_c(&violation()).await.expect("run");
+    (run, server)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_test_writer_may_answer_without_a_test() {
+    // The claim cannot hold: refuted, with the reason, and nothing built.
+    let (run, server) = confirm_c_answered(
+        json!({"code": "", "claim_false": "x + x is 2 * x for every x the preconditions allow"}),
+    )
+    .await;
     match &run.confirmation.outcome {
         Outcome::Disputed { why } => assert!(why.contains("2 * x for every x"), "{why}"),
         other => panic!("{other:?}"),
     }
     assert!(run.confirmation.source.is_empty(), "no test was written");
     assert_eq!(server.calls(), 1);
-    // The reply schema offers the answer.
+    // The reply schema offers both answers.
     let schema = &server.bodies()[0]["response_format"]["json_schema"]["schema"];
     assert!(schema["properties"]["claim_false"].is_object(), "{schema}");
+    assert!(schema["properties"]["cannot_test"].is_object(), "{schema}");
+
+    // No test can show it: inconclusive, with the reason, and nothing built.
+    let (run, server) = confirm_c_answered(
+        json!({"code": "", "cannot_test": "it is about the exit status of the whole program"}),
+    )
+    .await;
+    match &run.confirmation.outcome {
+        Outcome::Inconclusive { why } => assert!(
+            why.contains("no test can show it") && why.contains("exit status"),
+            "{why}"
+        ),
+        other => panic!("{other:?}"),
+    }
+    assert!(run.confirmation.source.is_empty(), "no test was written");
+    assert_eq!(server.calls(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -23,13 +23,7 @@ fn run(target: &Target) -> vouch_testgen::Confirmation {
     .expect("bwrap works here (apt-get install bubblewrap)");
     let module = property_module(target).expect("a property");
     // The subject's lines do not matter here: a property checks the clause itself.
-    let subject = Subject {
-        name: target.name.clone(),
-        file,
-        start_line: 1,
-        end_line: 1,
-        also: Vec::new(),
-    };
+    let subject = Subject::new(&target.name, &file, 1, 1);
     let c = confirm_property(&sandbox, &krate, &subject, &module).expect("run");
     assert_eq!(
         std::fs::read_to_string(krate.join("Cargo.toml")).expect("manifest"),

@@ -37,13 +37,7 @@ fn subject(name: &str) -> Subject {
         "largest" => (12, 14),
         other => panic!("no {other} in the fixture"),
     };
-    Subject {
-        name: name.into(),
-        file: "src/stats.rs".into(),
-        start_line,
-        end_line,
-        also: Vec::new(),
-    }
+    Subject::new(name, "src/stats.rs", start_line, end_line)
 }
 
 fn probe_of(name: &str, body: &str) -> vouch_testgen::Confirmation {
