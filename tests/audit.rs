@@ -128,7 +128,7 @@ async fn an_audit_writes_every_output_and_replays_to_the_same_report() {
     assert!(
         report["run"]["prompts"]
             .to_string()
-            .contains("testgen.harness-c@3")
+            .contains("testgen.harness-c@4")
     );
     let stdout = String::from_utf8_lossy(&first.stdout);
     assert!(

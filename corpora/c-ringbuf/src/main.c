@@ -56,10 +56,10 @@ static int on_digest(const packet_t *pkt, void *ctx)
 
 static size_t parse_capacity(int argc, char **argv)
 {
-    if (argc > 2 && strcmp(argv[1], "--capacity") == 0) {
-        return (size_t)strtoul(argv[2], NULL, 10);
-    }
-    return 4096;
+    char *end = NULL;
+    unsigned long v = argc > 2 && strcmp(argv[1], "--capacity") == 0 ? strtoul(argv[2], &end, 10) : 4096;
+    /* A value that is not all digits ("12kb", "") is invalid: 0, which rb_init rejects. */
+    return end != NULL && (end == argv[2] || *end != '\0') ? 0 : (size_t)v;
 }
 
 int main(int argc, char **argv)

@@ -43,7 +43,9 @@ char *path_join(const char *base, const char *name);
  * Normalize lexically: collapse repeated '/', drop "." segments, resolve ".."
  * against the previous segment (kept at the start of a relative path, dropped
  * at the root). A path that reduces to nothing gives "." (or "/" if absolute).
- * A new string, or NULL if memory runs out or the path has too many segments.
+ * A new string, or NULL if memory runs out or the path has more than
+ * PATH_MAX_SEGMENTS fields between '/' (empty ones, as in "a//b" or the one
+ * before a leading '/', count too).
  */
 char *path_normalize(const char *path);
 

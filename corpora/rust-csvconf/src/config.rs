@@ -43,12 +43,12 @@ pub struct Config {
     lines: Vec<String>,
 }
 
-/// Remove a trailing `;` or `#` comment that is not inside quotes.
+/// Remove a trailing `;` or `#` comment that is not inside quotes (a quote that opens a value or a list item, after `=` or `,`).
 fn strip_comment(line: &str) -> &str {
     let mut quote: Option<char> = None;
     for (i, c) in line.char_indices() {
         match (c, quote) {
-            ('"' | '\'', None) => quote = Some(c),
+            ('"' | '\'', None) if line[..i].trim_end().ends_with(['=', ',']) => quote = Some(c),
             (c, Some(q)) if c == q => quote = None,
             (';' | '#', None) => return &line[..i],
             _ => {}

@@ -82,9 +82,9 @@ impl Table {
     /// as many fields as the header. Line numbers in errors are 1-based.
     pub fn parse(text: &str) -> Result<Table, CsvError> {
         let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty());
-        let (_, header_line) = lines.next().ok_or(CsvError::NoHeader)?;
+        let (h, header_line) = lines.next().ok_or(CsvError::NoHeader)?;
         let headers: Vec<String> = parse_record(header_line)
-            .map_err(|_| CsvError::UnterminatedQuote { line: 1 })?
+            .map_err(|_| CsvError::UnterminatedQuote { line: h + 1 })?
             .into_iter()
             .map(|h| h.trim().to_string())
             .collect();

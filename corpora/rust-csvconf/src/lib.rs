@@ -19,7 +19,8 @@ pub enum SelectError {
 
 /// Parse `csv_text` and return the columns listed in `[output] columns` of
 /// the configuration, in that order, as rows of cells. `[output] limit`
-/// (optional, default unlimited) caps the number of rows.
+/// caps the number of rows; it is optional, and a limit that is absent, 0 or
+/// not a number means no limit.
 pub fn select(config: &Config, csv_text: &str) -> Result<Vec<Vec<String>>, SelectError> {
     let table = Table::parse(csv_text).map_err(SelectError::Csv)?;
     let columns = config.get_list("output", "columns").map_err(SelectError::Config)?;

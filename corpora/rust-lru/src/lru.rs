@@ -166,7 +166,8 @@ impl<K: Hash + Eq + Clone, V> LruCache<K, V> {
     }
 
     /// The value stored at `h`; `None` if that entry has since been removed,
-    /// evicted or cleared.
+    /// evicted or cleared and no later `put` has reused its slot (a reused
+    /// slot holds the new entry, whose value this returns).
     pub fn value_at(&self, h: Handle) -> Option<&V> {
         self.list.get(h).map(|(_, v)| v)
     }

@@ -1,7 +1,7 @@
 //! `lrucache` command: replays a trace read from stdin through a TTL cache.
 //!
 //! Each line is `put KEY VALUE [TTL]`, `get KEY` or `tick SECONDS`; the
-//! final statistics and the remaining entries are printed at the end.
+//! final statistics and the most recently looked-up keys are printed at the end.
 
 use std::io::{self, BufRead};
 

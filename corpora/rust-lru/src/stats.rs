@@ -19,7 +19,7 @@ impl Stats {
 
     /// Number of lookups (hits and misses).
     pub fn lookups(&self) -> u64 {
-        self.hits + self.misses
+        self.hits.saturating_add(self.misses)
     }
 
     /// Fraction of lookups that hit, in `0.0..=1.0`; `0.0` before any lookup.
