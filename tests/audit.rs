@@ -128,7 +128,20 @@ async fn an_audit_writes_every_output_and_replays_to_the_same_report() {
     assert!(
         report["run"]["prompts"]
             .to_string()
-            .contains("testgen.harness-c@4")
+            .contains("testgen.harness-c@5")
+    );
+    // The harness request lists the functions pkt_encode calls, to size its buffer with.
+    let harness = server
+        .bodies()
+        .into_iter()
+        .find(|b| stand_in::kind(b) == "harness")
+        .map(|b| stand_in::data(&b))
+        .expect("a harness request");
+    assert!(
+        harness["related"]
+            .to_string()
+            .contains("pkt_encoded_size(size_t len)"),
+        "{harness}"
     );
     let stdout = String::from_utf8_lossy(&first.stdout);
     assert!(

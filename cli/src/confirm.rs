@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::task::JoinSet;
+use vouch_callgraph::{CallGraph, Callee};
 use vouch_frontend::{FnIdx, Function, Lang, Program};
 use vouch_llm::Client;
 use vouch_reports::{Report, Skipped, Status, TestEvidence};
@@ -122,7 +123,14 @@ pub(crate) async fn confirm_findings(
             && let Some((i, idx)) = queue.next()
         {
             let func = program.function(idx);
-            let v = violation(program, idx, &by_id, &types, &report.findings[i]);
+            let v = violation(
+                program,
+                &prepared.graph,
+                idx,
+                &by_id,
+                &types,
+                &report.findings[i],
+            );
             let property = specs
                 .get(func.id.as_str())
                 .and_then(|spec| property(func, spec, &report.findings[i]));
@@ -268,32 +276,36 @@ const DECLARATION_TOKENS: usize = 500;
 /// Most related functions a test request lists.
 const MAX_RELATED: usize = 10;
 
-/// The other functions of the types `f` takes or makes, as `signature — doc`: what a
-/// test can build or inspect a value with.
+/// The functions `f` calls, then the other functions of the types it takes or makes,
+/// as `signature — doc`: what a test can size, build or inspect a value with.
 fn related(
     program: &Program,
+    graph: &CallGraph,
     f: FnIdx,
     types: &[vouch_specgen::invariants::TypeFunctions],
 ) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for t in types
+    let callees = graph.callees(f).filter_map(|e| match e.callee {
+        Callee::Function(g) => Some(g),
+        Callee::External(_) => None,
+    });
+    let mates = types
         .iter()
         .filter(|t| t.members.iter().any(|(g, _)| *g == f))
-    {
-        for (g, _) in &t.members {
-            if *g == f || out.len() >= MAX_RELATED {
-                continue;
-            }
-            let h = program.function(*g);
-            let doc = vouch_specgen::request::doc(program, h)
-                .map(|d| vouch_specgen::request::first_paragraph(&d))
-                .filter(|d| !d.is_empty())
-                .map(|d| format!(" — {}", vouch_specgen::request::cap_bytes(&d, 120)))
-                .unwrap_or_default();
-            let line = format!("{}{doc}", h.signature.text);
-            if !out.contains(&line) {
-                out.push(line);
-            }
+        .flat_map(|t| t.members.iter().map(|(g, _)| *g));
+    let mut out: Vec<String> = Vec::new();
+    for g in callees.chain(mates) {
+        if g == f || out.len() >= MAX_RELATED {
+            continue;
+        }
+        let h = program.function(g);
+        let doc = vouch_specgen::request::doc(program, h)
+            .map(|d| vouch_specgen::request::first_paragraph(&d))
+            .filter(|d| !d.is_empty())
+            .map(|d| format!(" — {}", vouch_specgen::request::cap_bytes(&d, 120)))
+            .unwrap_or_default();
+        let line = format!("{}{doc}", h.signature.text);
+        if !out.contains(&line) {
+            out.push(line);
         }
     }
     out
@@ -305,6 +317,7 @@ fn plural(n: usize) -> &'static str {
 
 fn violation(
     program: &Program,
+    graph: &CallGraph,
     idx: FnIdx,
     by_id: &HashMap<&str, FnIdx>,
     types: &[vouch_specgen::invariants::TypeFunctions],
@@ -317,7 +330,7 @@ fn violation(
         .collect();
     Violation {
         declarations,
-        related: related(program, idx, types),
+        related: related(program, graph, idx, types),
         function: f.function.clone(),
         signature: func.signature.text.clone(),
         file: f.file.clone(),

@@ -392,8 +392,8 @@ impl Checker<'_> {
         // Calls whose callee's precondition this function does not establish.
         let mut calls: Vec<Violation> = Vec::new();
         let mut steps = Vec::new();
-        for b in &blocks {
-            let data = serde_json::json!({
+        for (i, b) in blocks.iter().enumerate() {
+            let mut data = serde_json::json!({
                 "function": func.qualified_name,
                 "signature": func.signature.text,
                 "spec_summary": spec.summary,
@@ -401,6 +401,15 @@ impl Checker<'_> {
                 "block": {"lines": format!("{}-{}", b.start_line, b.end_line), "code": numbered(program, func, *b)},
                 "callees": self.callees_in(f, *b, callee_specs),
             });
+            // A later block says that the body's earlier lines exist and where their
+            // effect is: in the precondition (a first block's request is unchanged).
+            if i > 0 {
+                data["earlier"] = serde_json::Value::String(format!(
+                    "lines {}-{} of the body come before this block and were reasoned through already: `precondition` is what holds after them",
+                    blocks[0].start_line,
+                    b.start_line.saturating_sub(1)
+                ));
+            }
             let prompt = prompt::render_source(
                 &prompt::template_id(STAGE, "step", STEP),
                 STEP,

@@ -752,3 +752,58 @@ async fn a_precondition_about_memory_speaks_of_its_entry_value() {
         r.notes
     );
 }
+
+#[tokio::test]
+async fn a_later_block_says_which_lines_came_before_it() {
+    // A long body is reasoned through in blocks; the second block's request says that
+    // earlier lines exist and that the precondition is what holds after them.
+    let src = "int sum(int a, int b)\n{\n    int x = a;\n    x = x + 1;\n    x = x + 2;\n    x = x + 3;\n    x = x + 4;\n    x = x + b;\n    x = x - 10;\n    return x;\n}\n";
+    let program = vouch_frontend::parse_source("s.c", src);
+    let server = TestServer::start().await;
+    answering(
+        &server,
+        json!({"postcondition": [{"text": "x is a + 10"}], "calls": [], "exits": []}),
+        json!({"clause": "r1", "holds": true}),
+    );
+    let spec = spec_for(
+        &program.functions[0],
+        Vec::new(),
+        clause("returns a + b", None),
+    );
+    let options = CheckOptions {
+        block_lines: 3,
+        ..CheckOptions::default()
+    };
+    run_check(&server, &program, 0, &spec, &HashMap::new(), options).await;
+    let steps: Vec<Value> = server
+        .bodies()
+        .iter()
+        .map(user)
+        .filter(|u| u.starts_with("Reason forward"))
+        .map(|u| {
+            let json = &u[u.find('{').expect("data")..];
+            serde_json::from_str(json).expect("the step's data")
+        })
+        .collect();
+    assert!(steps.len() >= 2, "{steps:?}");
+    assert!(steps[0].get("earlier").is_none(), "{:?}", steps[0]);
+    let first = steps[0]["block"]["lines"].as_str().expect("lines");
+    let start = first.split('-').next().expect("start");
+    let second = steps[1]["block"]["lines"].as_str().expect("lines");
+    let before = second
+        .split('-')
+        .next()
+        .expect("start")
+        .parse::<u32>()
+        .expect("n")
+        - 1;
+    let earlier = steps[1]["earlier"].as_str().expect("earlier");
+    assert!(
+        earlier.starts_with(&format!("lines {start}-{before} of the body")),
+        "{earlier}"
+    );
+    assert!(
+        earlier.contains("`precondition` is what holds after them"),
+        "{earlier}"
+    );
+}

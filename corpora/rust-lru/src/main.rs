@@ -2,6 +2,7 @@
 //!
 //! Each line is `put KEY VALUE [TTL]`, `get KEY` or `tick SECONDS`; the
 //! final statistics and the most recently looked-up keys are printed at the end.
+//! The trace ends at the end of input or at the first line that is not UTF-8.
 
 use std::io::{self, BufRead};
 
