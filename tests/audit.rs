@@ -128,7 +128,7 @@ async fn an_audit_writes_every_output_and_replays_to_the_same_report() {
     assert!(
         report["run"]["prompts"]
             .to_string()
-            .contains("testgen.harness-c@5")
+            .contains("testgen.harness-c@7")
     );
     // The harness request lists the functions pkt_encode calls, to size its buffer with.
     let harness = server

@@ -274,26 +274,32 @@ fn property(func: &Function, spec: &Spec, f: &vouch_reports::Finding) -> Option<
 /// Estimated tokens of the declarations a test request quotes.
 const DECLARATION_TOKENS: usize = 500;
 /// Most related functions a test request lists.
-const MAX_RELATED: usize = 10;
+const MAX_RELATED: usize = 12;
 
-/// The functions `f` calls, then the other functions of the types it takes or makes,
-/// as `signature — doc`: what a test can size, build or inspect a value with.
+/// What a test can build, size or inspect a value with, as `signature — doc`: first the
+/// functions that make a value of a type `f` takes or makes (its constructors), then
+/// the functions `f` calls, then the other functions of those types.
 fn related(
     program: &Program,
     graph: &CallGraph,
     f: FnIdx,
     types: &[vouch_specgen::invariants::TypeFunctions],
 ) -> Vec<String> {
+    let mates: Vec<&(FnIdx, String)> = types
+        .iter()
+        .filter(|t| t.members.iter().any(|(g, _)| *g == f))
+        .flat_map(|t| t.members.iter())
+        .collect();
+    let makers = mates
+        .iter()
+        .filter(|(_, value)| value == "result")
+        .map(|(g, _)| *g);
     let callees = graph.callees(f).filter_map(|e| match e.callee {
         Callee::Function(g) => Some(g),
         Callee::External(_) => None,
     });
-    let mates = types
-        .iter()
-        .filter(|t| t.members.iter().any(|(g, _)| *g == f))
-        .flat_map(|t| t.members.iter().map(|(g, _)| *g));
     let mut out: Vec<String> = Vec::new();
-    for g in callees.chain(mates) {
+    for g in makers.chain(callees).chain(mates.iter().map(|(g, _)| *g)) {
         if g == f || out.len() >= MAX_RELATED {
             continue;
         }
@@ -362,5 +368,40 @@ fn violation(
                 )]
             })
             .unwrap_or_default(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_test_request_lists_constructors_then_callees_then_the_rest() {
+        let src = "pub struct Cache { cap: usize }\n\
+            impl Cache {\n\
+            pub fn len(&self) -> usize { 0 }\n\
+            pub fn clear(&mut self) {}\n\
+            pub fn put(&mut self, k: u32) { if self.len() < self.cap { let _ = k; } }\n\
+            pub fn new(cap: usize) -> Option<Cache> { Some(Cache { cap }) }\n\
+            }\n\
+            fn width(n: usize) -> usize { n }\n";
+        let program = vouch_frontend::parse_source("src/lib.rs", src);
+        let graph = CallGraph::build(&program);
+        let types = vouch_specgen::invariants::types_with_functions(&program);
+        let put = program
+            .functions
+            .iter()
+            .position(|f| f.name == "put")
+            .expect("put");
+        let listed = related(&program, &graph, FnIdx(put as u32), &types);
+        let names: Vec<&str> = listed
+            .iter()
+            .map(|l| l.split('(').next().unwrap_or(""))
+            .collect();
+        assert_eq!(
+            names,
+            ["pub fn new", "pub fn len", "pub fn clear"],
+            "{listed:?}"
+        );
     }
 }

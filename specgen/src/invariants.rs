@@ -19,7 +19,7 @@ use vouch_frontend::{DeclKind, FnIdx, Function, Lang, Program};
 use vouch_llm::{Client, LlmError, Usage};
 
 /// Most functions of one type quoted in its request.
-pub const MAX_FUNCTIONS: usize = 16;
+pub const MAX_FUNCTIONS: usize = 24;
 /// Most invariants kept of one type.
 pub const MAX_INVARIANTS: usize = 6;
 
