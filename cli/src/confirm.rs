@@ -337,6 +337,15 @@ fn violation(
     Violation {
         declarations,
         related: related(program, graph, idx, types),
+        confirm_by: f.clause.callee.as_deref().map(|id| {
+            let callee = by_id
+                .get(id)
+                .map_or(id, |&g| program.function(g).qualified_name.as_str());
+            format!(
+                "The claim is that `{}` calls `{callee}` when a precondition of `{callee}` does not hold. Make that call as the counterexample says and let its consequence show: only a failure inside `{callee}` or `{}` confirms the claim (a sanitizer report, a crash, a panic, an assertion of theirs). A check of the precondition in the test restates its own set-up and proves nothing.",
+                func.qualified_name, func.qualified_name
+            )
+        }),
         function: f.function.clone(),
         signature: func.signature.text.clone(),
         file: f.file.clone(),

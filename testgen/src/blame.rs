@@ -17,6 +17,11 @@ pub struct Subject {
     /// claim that the function calls another without establishing its precondition,
     /// the called function, which then fails on what it was given.
     pub also: Vec<(String, u32, u32)>,
+    /// The claim is that the function calls another without its precondition. The
+    /// test's own check of the clause then restates only its set-up (it built the
+    /// state the precondition fails in), so it confirms nothing: only a failure inside
+    /// the function or `also` does.
+    pub callee_claim: bool,
 }
 
 impl Subject {
@@ -28,6 +33,7 @@ impl Subject {
             start_line,
             end_line,
             also: Vec::new(),
+            callee_claim: false,
         }
     }
 
@@ -336,5 +342,46 @@ mod tests {
         let other = "thread 't' panicked at src/lru.rs:40:5:\nboom";
         assert!(matches!(rust_panics(other, &s), Blame::Elsewhere(_)));
         assert_eq!(rust_panics("no panic here", &s), Blame::Unplaced);
+    }
+
+    /// A run that stopped with `stderr` (a failed check aborts: signal 6).
+    fn failed(stderr: &str) -> crate::sandbox::RunOutput {
+        crate::sandbox::RunOutput {
+            exit: crate::sandbox::Exit::Signal(6),
+            stdout: String::new(),
+            stderr: stderr.into(),
+            duration: std::time::Duration::from_millis(5),
+        }
+    }
+
+    #[test]
+    fn a_call_precondition_claim_is_not_confirmed_by_checking_the_precondition() {
+        use crate::c::{Outcome, classify};
+        let check = "vouch-assert: violated: `lookups` requires: hits + misses fits\n";
+        assert!(matches!(
+            classify(&failed(check), &subject()),
+            Outcome::Confirmed { .. }
+        ));
+        let caller = Subject {
+            also: vec![("src/packet.c".into(), 10, 16)],
+            callee_claim: true,
+            ..subject()
+        };
+        let outcome = classify(&failed(check), &caller);
+        assert!(
+            matches!(&outcome, Outcome::Inconclusive { why } if why.contains("its own set-up made")),
+            "{outcome:?}"
+        );
+        // Rust: the probe's assertion likewise; a panic inside the callee confirms.
+        let outcome = crate::rust::classify_rust(&failed(check), &caller);
+        assert!(
+            matches!(outcome, Outcome::Inconclusive { .. }),
+            "{outcome:?}"
+        );
+        let ub = "/tmp/vouch/src/tree/src/packet.c:14:14: runtime error: signed integer overflow\n";
+        assert!(matches!(
+            classify(&failed(ub), &caller),
+            Outcome::Confirmed { .. }
+        ));
     }
 }

@@ -313,6 +313,14 @@ pub(crate) fn stopped(run: &RunOutput) -> Option<Outcome> {
     Some(Outcome::Inconclusive { why })
 }
 
+/// Why a test's own check of a call-precondition claim shows nothing.
+pub(crate) fn callee_claim_checked(line: &str) -> String {
+    format!(
+        "the test checked the called function's precondition itself ({}), in a state its own set-up made; only a failure inside the function or the one it calls confirms such a claim",
+        line.split("vouch-assert: ").nth(1).unwrap_or(line).trim()
+    )
+}
+
 /// The outcome of a harness run about `subject`. The claim is confirmed only by its own
 /// check (`VOUCH_CHECK`), or by a sanitizer report or assertion that places the failure
 /// inside `subject` ([`crate::blame`]); a failure anywhere else — a set-up check, the
@@ -340,6 +348,11 @@ pub fn classify(run: &RunOutput, subject: &Subject) -> Outcome {
         .lines()
         .find(|l| l.starts_with("vouch-assert: violated:"))
     {
+        if subject.callee_claim {
+            return Outcome::Inconclusive {
+                why: callee_claim_checked(l),
+            };
+        }
         return Outcome::Confirmed {
             why: format!(
                 "the assertion of the clause failed ({})",

@@ -21,7 +21,7 @@ pub const STAGE: &str = "testgen";
 pub const MAX_REPAIRS: usize = 3;
 /// The version of a kept test result: bump it when the build, the run or the
 /// classification of a test changes, so results kept by an older vouch are not reused.
-const RESULT_FORMAT: &str = "vouch-testgen-result/5";
+const RESULT_FORMAT: &str = "vouch-testgen-result/6";
 /// The longest harness kept from a reply, in bytes.
 const MAX_CODE: usize = 12_000;
 
@@ -54,6 +54,11 @@ pub struct Violation {
     /// Signatures and docs of the functions that make or take the same types.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub related: Vec<String>,
+    /// For a claim that the function calls another without its precondition: what
+    /// alone confirms it (a failure inside either), since checking the precondition
+    /// itself restates the test's set-up.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub confirm_by: Option<String>,
     /// The function's id and body hash: part of the key its test results are kept by.
     #[serde(skip)]
     pub function_id: String,
@@ -94,6 +99,7 @@ impl Violation {
                     (f.strip_prefix(prefix).unwrap_or(f).to_string(), *s, *e)
                 })
                 .collect(),
+            callee_claim: self.confirm_by.is_some(),
         }
     }
 }

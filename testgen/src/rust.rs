@@ -228,6 +228,11 @@ pub fn classify_rust(run: &RunOutput, subject: &Subject) -> Outcome {
         return Outcome::Refuted;
     }
     if let Some(l) = all.lines().find(|l| l.contains("vouch-assert: violated:")) {
+        if subject.callee_claim {
+            return Outcome::Inconclusive {
+                why: crate::c::callee_claim_checked(l),
+            };
+        }
         return Outcome::Confirmed {
             why: format!(
                 "the assertion of the clause failed ({})",

@@ -43,6 +43,7 @@ fn violation() -> Violation {
         source: "1| int twice(int x)\n2| {\n3|     return x + x;\n4| }".into(),
         declarations: Vec::new(),
         related: Vec::new(),
+        confirm_by: None,
         function_id: "twice.c::twice".into(),
         function_hash: Some("0123".into()),
         start_line: 1,
@@ -87,6 +88,11 @@ async fn a_passing_harness_refutes_the_finding() {
 
 /// `confirm_c` of [`violation`] with the stand-in answering every request with `reply`.
 async fn confirm_c_answered(reply: Value) -> (vouch_testgen::TestRun, TestServer) {
+    confirm_c_of(&violation(), reply).await
+}
+
+/// `confirm_c` of `v` with the stand-in answering every request with `reply`.
+async fn confirm_c_of(v: &Violation, reply: Value) -> (vouch_testgen::TestRun, TestServer) {
     let (_dir, project, sandbox) = setup();
     let server = TestServer::start().await;
     let text = reply.to_string();
@@ -99,8 +105,32 @@ async fn confirm_c_answered(reply: Value) -> (vouch_testgen::TestRun, TestServer
         max_repairs: 3,
         tree_hash: String::new(),
     };
-    let run = confirmer.confirm_c(&violation()).await.expect("run");
+    let run = confirmer.confirm_c(v).await.expect("run");
     (run, server)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_call_precondition_claim_needs_a_failure_not_a_check_of_the_precondition() {
+    // The claim: `twice` calls another function without its precondition. A harness
+    // that checks the precondition on the state it built itself shows nothing.
+    let v = Violation {
+        clause: "`half` requires: x is even".into(),
+        confirm_by: Some("only a failure inside `half` or `twice` confirms it".into()),
+        ..violation()
+    };
+    let (run, server) = confirm_c_of(
+        &v,
+        json!({"code": "int main(void)\n{\n    int x = 3;\n    VOUCH_CHECK(x % 2 == 0, \"`half` requires: x is even\");\n    return twice(x) == 6 ? 0 : 1;\n}\n"}),
+    )
+    .await;
+    match &run.confirmation.outcome {
+        Outcome::Inconclusive { why } => assert!(why.contains("its own set-up made"), "{why}"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        data(&server.bodies()[0])["confirm_by"],
+        "only a failure inside `half` or `twice` confirms it"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -212,6 +242,7 @@ async fn a_rust_probe_from_the_model_confirms_a_planted_panic() {
         source: String::new(),
         declarations: Vec::new(),
         related: Vec::new(),
+        confirm_by: None,
         function_id: "probe_crate/src/stats.rs::stats::second".into(),
         function_hash: None,
         start_line: 7,
