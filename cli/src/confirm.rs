@@ -292,7 +292,7 @@ fn related(
         .collect();
     let makers = mates
         .iter()
-        .filter(|(_, value)| value == "result")
+        .filter(|(_, value)| value == vouch_specgen::invariants::RESULT)
         .map(|(g, _)| *g);
     let callees = graph.callees(f).filter_map(|e| match e.callee {
         Callee::Function(g) => Some(g),

@@ -22,6 +22,9 @@ use vouch_llm::{Client, LlmError, Usage};
 pub const MAX_FUNCTIONS: usize = 24;
 /// Most invariants kept of one type.
 pub const MAX_INVARIANTS: usize = 6;
+/// The name the value goes by in a function that returns a new one (see
+/// [`TypeFunctions::members`]).
+pub const RESULT: &str = "result";
 
 /// A struct and the functions that take or make its values.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -31,7 +34,7 @@ pub struct TypeFunctions {
     pub declaration: String,
     pub lang: Lang,
     /// Each function with the name the value goes by in it: a parameter (`self`,
-    /// `rb`), or `result` for one that returns a new value. The first
+    /// `rb`), or [`RESULT`] for one that returns a new value. The first
     /// [`MAX_FUNCTIONS`] are quoted in the type's request.
     pub members: Vec<(FnIdx, String)>,
 }
@@ -176,7 +179,7 @@ fn value_name(f: &Function, names: &[String]) -> Option<String> {
             (ret.split(|c: char| !(c.is_alphanumeric() || c == '_'))
                 .any(|w| w == "Self")
                 || names_it(ret))
-            .then(|| "result".into())
+            .then(|| RESULT.into())
         }
         None => {
             if let Some(p) = f
@@ -188,7 +191,7 @@ fn value_name(f: &Function, names: &[String]) -> Option<String> {
                 return Some(p.name.clone());
             }
             let ret = f.signature.ret.as_deref()?;
-            (ret.contains('*') && names_it(ret)).then(|| "result".into())
+            (ret.contains('*') && names_it(ret)).then(|| RESULT.into())
         }
     }
 }
@@ -293,7 +296,7 @@ pub fn extend(spec: &Spec, func: &Function, inv: &TypeInvariants, value: &str, r
     let env = env_of(func);
     let name = &inv.name;
     // A value returned inside an `Option` or a `Result` may not be there at all.
-    let wrapped = value == "result"
+    let wrapped = value == RESULT
         && func.signature.ret.as_deref().is_some_and(|r| {
             r.trim_start().starts_with("Option") || r.trim_start().starts_with("Result")
         });
@@ -303,7 +306,7 @@ pub fn extend(spec: &Spec, func: &Function, inv: &TypeInvariants, value: &str, r
         }
         let e = formula::parse(c.formal.as_deref()?).ok()?;
         let to = Expr {
-            kind: if value == "result" {
+            kind: if value == RESULT {
                 ExprKind::Result
             } else {
                 ExprKind::Var(value.to_string())
@@ -315,7 +318,7 @@ pub fn extend(spec: &Spec, func: &Function, inv: &TypeInvariants, value: &str, r
         formula::check(&e, &env, pos).ok()?;
         Some(e.to_string())
     };
-    let takes_valid = matches!(role, Role::Keeps | Role::Reads | Role::Ends) && value != "result";
+    let takes_valid = matches!(role, Role::Keeps | Role::Reads | Role::Ends) && value != RESULT;
     let leaves_valid = matches!(role, Role::Creates | Role::Keeps);
     for c in &inv.clauses {
         if takes_valid {
