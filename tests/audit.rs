@@ -579,3 +579,82 @@ async fn a_rust_finding_with_a_formal_spec_is_confirmed_by_its_property_without_
         "no probe was asked for"
     );
 }
+
+/// The stand-in that finds rb-1, but unsure of `pkt_encode`'s spec.
+fn unsure_of_pkt_encode(body: &Value) -> String {
+    let reply = rb1::finds_rb1(body);
+    if stand_in::kind(body) != "spec" {
+        return reply;
+    }
+    let mut v: Value = serde_json::from_str(&reply).expect("spec reply");
+    for s in v["specs"].as_array_mut().into_iter().flatten() {
+        if s["function"]
+            .as_str()
+            .is_some_and(|f| f.ends_with("::pkt_encode#0"))
+        {
+            s["confidence"] = serde_json::json!(0.4);
+        }
+    }
+    v.to_string()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_broken_clause_of_an_unsure_spec_is_a_question_that_fails_no_run() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let store = tmp.path().join("vouch.db");
+    let server = TestServer::start().await;
+    server.respond_with(unsure_of_pkt_encode);
+    let audit = |min: Option<&'static str>, out: &str| {
+        let mut args = vec![
+            "audit".to_string(),
+            "corpora/c-ringbuf".into(),
+            "--model".into(),
+            "test-model".into(),
+            "--base-url".into(),
+            server.url.clone(),
+            "--store".into(),
+            store.to_str().expect("utf-8").into(),
+            "--quiet".into(),
+            "-o".into(),
+            tmp.path().join(out).to_str().expect("utf-8").into(),
+        ];
+        if let Some(m) = min {
+            args.extend(["--min-spec-confidence".to_string(), m.to_string()]);
+        }
+        async move {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            vouch_in(&repo(), &args, &[]).await
+        }
+    };
+
+    // rb-1 is found and confirmed, but the model was unsure of the spec it breaks:
+    // a question for the author, which does not fail the run.
+    let run = audit(None, "asked").await;
+    let report = findings(&tmp.path().join("asked"));
+    assert_ne!(run.status.code(), Some(1), "{}\n{report:#}", stderr(&run));
+    assert_ne!(run.status.code(), Some(2), "{}", stderr(&run));
+    let f = &report["findings"][0];
+    assert_eq!(f["function"], "pkt_encode", "{report:#}");
+    assert_eq!(f["status"], "confirmed", "{:#}", f["notes"]);
+    let why = f["question"].as_str().expect("a question");
+    assert!(why.contains("confidence 0.40"), "{why}");
+    assert_eq!(report["summary"]["questions"], 1);
+    assert_eq!(report["summary"]["violated"], 0);
+    let md = std::fs::read_to_string(tmp.path().join("asked/summary.md")).expect("summary.md");
+    assert!(md.contains("1 question about intent"), "{md}");
+
+    // With no threshold it is a finding again (from the store: the same replies).
+    let run = audit(Some("0"), "told").await;
+    let report = findings(&tmp.path().join("told"));
+    assert_eq!(run.status.code(), Some(1), "{}\n{report:#}", stderr(&run));
+    assert!(
+        report["findings"][0].get("question").is_none(),
+        "{report:#}"
+    );
+    assert_eq!(report["summary"]["questions"], 0);
+
+    // A confidence is a number from 0 to 1.
+    let run = audit(Some("1.5"), "bad").await;
+    assert_eq!(run.status.code(), Some(2));
+    assert!(stderr(&run).contains("from 0 to 1"), "{}", stderr(&run));
+}

@@ -62,9 +62,28 @@ pub(crate) struct PipelineFlags {
     /// runs left in the store): to commit a recording that replays, and nothing else
     #[arg(long, value_name = "FILE")]
     pub export_used: Option<std::path::PathBuf>,
+    /// A broken clause of a spec the model wrote with less confidence than this (0 to
+    /// 1; its callers and docs told too little) is reported as a question about the
+    /// function's intent, not as a finding: it is tested but fails no run. 0 makes every
+    /// broken clause a finding
+    #[arg(long, value_name = "C", default_value_t = DEFAULT_MIN_SPEC_CONFIDENCE, value_parser = confidence)]
+    pub min_spec_confidence: f64,
     /// Print nothing on stderr but errors
     #[arg(short, long)]
     pub quiet: bool,
+}
+
+/// Below this confidence a spec is the model's guess (its prompt asks for a low value
+/// when the callers tell little): a coin toss, or little better.
+pub(crate) const DEFAULT_MIN_SPEC_CONFIDENCE: f64 = 0.6;
+
+fn confidence(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(c) if (0.0..=1.0).contains(&c) => Ok(c),
+        _ => Err(format!(
+            "{s:?} is not a confidence: give a number from 0 to 1"
+        )),
+    }
 }
 
 impl PipelineFlags {
@@ -206,6 +225,7 @@ pub(crate) async fn audit_tree(
         reports::RunInfo::default(),
     );
     report.summary.tests_not_checked = tests;
+    mark_questions(&mut report, &by_id, flags.min_spec_confidence);
     let t = Instant::now();
     confirm_findings(prepared, &client, &by_id, &mut report, confirming, quiet).await;
     timings.push(("testgen", t.elapsed().as_secs_f64()));
@@ -442,9 +462,57 @@ fn finding(
         source: source(&program.file(func.file).text, start, end),
         test: None,
         suppression: None,
+        question: None,
         notes,
         baseline: None,
     }
+}
+
+/// Makes a question of every finding whose broken clause is one its spec's writer was
+/// less sure of than `min`: a clause of the function's own spec, or for a call, of the
+/// callee's preconditions. A type's invariant is never one: it rests on every function
+/// of the type, not on one spec.
+pub(crate) fn mark_questions(report: &mut Report, by_id: &HashMap<String, Spec>, min: f64) {
+    for f in &mut report.findings {
+        let callee = f.clause.callee.as_deref();
+        let Some(spec) = by_id.get(callee.unwrap_or(&f.function_id)) else {
+            continue;
+        };
+        if spec.confidence >= min {
+            continue;
+        }
+        let own = match callee {
+            // "`callee` requires: text; text": every text one of the callee's own.
+            Some(_) => {
+                let texts = f
+                    .clause
+                    .text
+                    .split_once(" requires: ")
+                    .map_or("", |(_, t)| t);
+                let mut rest = texts.to_string();
+                for c in &spec.preconditions {
+                    rest = rest.replace(c.text.as_str(), "");
+                }
+                !texts.is_empty()
+                    && rest
+                        .trim_matches(|c: char| c == ';' || c.is_whitespace())
+                        .is_empty()
+            }
+            None => spec.clauses().any(|(_, c)| c.text == f.clause.text),
+        };
+        if own {
+            f.question = Some(format!(
+                "the broken clause is from {} spec, which the model wrote with confidence {:.2} (below {min:.2}): its callers and docs told too little to be sure that the function must do this",
+                if callee.is_some() {
+                    "the called function's"
+                } else {
+                    "the function's"
+                },
+                spec.confidence
+            ));
+        }
+    }
+    report.finalize();
 }
 
 /// The clause id a checker note is about (`p2: ...`, `undecided: p2 ...`), if any.
@@ -564,11 +632,7 @@ fn print_findings(report: &Report, dir: &Path) -> Result<()> {
     use std::fmt::Write as _;
     let mut s = String::new();
     for f in &report.findings {
-        let status = if f.suppression.is_some() {
-            "suppressed"
-        } else {
-            f.status.name()
-        };
+        let status = f.shown_status();
         let _ = writeln!(
             s,
             "{status:<11} {}  {}  {}:{}  {}",
@@ -578,12 +642,19 @@ fn print_findings(report: &Report, dir: &Path) -> Result<()> {
     let m = &report.summary;
     let _ = writeln!(
         s,
-        "\n{} findings: {} confirmed, {} unconfirmed, {} refuted, {} suppressed\n{} functions: {} verified, {} unknown{}\nreport: {}",
+        "\n{} findings: {} confirmed, {} unconfirmed, {} refuted, {} suppressed{}\n{} functions: {} verified, {} unknown{}\nreport: {}",
         m.violated,
         m.confirmed,
         m.unconfirmed,
         m.refuted,
         m.suppressed,
+        match m.questions {
+            0 => String::new(),
+            n => format!(
+                "; {n} question{} about intent (specs the model was unsure of)",
+                if n == 1 { "" } else { "s" }
+            ),
+        },
         m.checked,
         m.verified,
         m.unknown,
@@ -596,4 +667,117 @@ fn print_findings(report: &Report, dir: &Path) -> Result<()> {
     let mut out = Output::create(None)?;
     out.write_all(s.as_bytes())?;
     out.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use vouch_specgen::spec::{Clause, Origin};
+
+    fn clauses(texts: &[&str]) -> Vec<Clause> {
+        texts
+            .iter()
+            .map(|t| Clause {
+                text: (*t).to_string(),
+                formal: None,
+                from: Vec::new(),
+            })
+            .collect()
+    }
+
+    fn spec(id: &str, confidence: f64, pre: &[&str], post: &[&str]) -> Spec {
+        Spec {
+            format: vouch_specgen::spec::SPEC_FORMAT_VERSION,
+            function: id.into(),
+            origin: Origin::Root,
+            summary: String::new(),
+            preconditions: clauses(pre),
+            postconditions: clauses(post),
+            side_effects: Vec::new(),
+            errors: Vec::new(),
+            confidence,
+            provenance: Vec::new(),
+        }
+    }
+
+    fn finding(function_id: &str, clause: &str, callee: Option<&str>) -> Finding {
+        serde_json::from_value(serde_json::json!({
+            "id": "VCH-0", "fingerprint": "0", "rule": "vouch/postcondition",
+            "kind": "postcondition", "severity": "warning", "status": "confirmed",
+            "function": function_id, "function_id": function_id, "file": "a.c",
+            "start_line": 1, "end_line": 2, "line": 1,
+            "clause": {"text": clause, "section": if callee.is_some() { "precondition" } else { "postcondition" }, "callee": callee},
+            "expected_by": [], "explanation": "", "steps": [], "evidence_lines": [],
+            "counterexample": [], "decided_by": "model", "spec": {
+                "summary": "", "preconditions": [], "postconditions": [], "side_effects": [], "errors": []},
+            "source": {"start_line": 1, "text": ""}
+        }))
+        .expect("a finding")
+    }
+
+    #[test]
+    fn only_a_clause_of_an_unsure_spec_is_a_question() {
+        let by_id: HashMap<String, Spec> = [
+            spec("f", 0.4, &[], &["counts the ping"]),
+            spec("g", 0.9, &[], &["returns n"]),
+            spec("h", 0.3, &["n fits; in u64", "p is valid"], &[]),
+        ]
+        .into_iter()
+        .map(|s| (s.function.clone(), s))
+        .collect();
+        let mut report = Report {
+            schema_version: reports::SCHEMA_VERSION,
+            run: reports::RunInfo::default(),
+            summary: reports::Summary::default(),
+            findings: vec![
+                finding("f", "counts the ping", None),
+                // A type's invariant rests on every function of the type.
+                finding("f", "keeps the invariant of `T` for `s`: x > 0", None),
+                finding("g", "returns n", None),
+                finding("k", "`h` requires: n fits; in u64; p is valid", Some("h")),
+                finding(
+                    "k",
+                    "`h` requires: n fits; in u64; the invariant of `T` holds of `s`: x > 0",
+                    Some("h"),
+                ),
+            ],
+            unknowns: Vec::new(),
+            unused_suppressions: Vec::new(),
+            fixed: Vec::new(),
+            diagnostics: Vec::new(),
+        };
+        let asked = |r: &Report| -> Vec<(String, bool)> {
+            let mut v: Vec<(String, bool)> = r
+                .findings
+                .iter()
+                .map(|f| (f.clause.text.clone(), f.is_question()))
+                .collect();
+            v.sort();
+            v
+        };
+        let mut all_findings = report.clone();
+        mark_questions(&mut all_findings, &by_id, 0.0);
+        assert!(asked(&all_findings).iter().all(|(_, q)| !q));
+        assert_eq!(all_findings.summary.violated, 5);
+
+        mark_questions(&mut report, &by_id, DEFAULT_MIN_SPEC_CONFIDENCE);
+        let questions: Vec<String> = asked(&report)
+            .into_iter()
+            .filter(|(_, q)| *q)
+            .map(|(t, _)| t)
+            .collect();
+        assert_eq!(
+            questions,
+            [
+                "`h` requires: n fits; in u64; p is valid",
+                "counts the ping"
+            ]
+        );
+        assert_eq!((report.summary.violated, report.summary.questions), (3, 2));
+        assert!(report.findings.iter().any(|f| {
+            f.question
+                .as_deref()
+                .is_some_and(|q| q.contains("the called function's spec") && q.contains("0.30"))
+        }));
+    }
 }

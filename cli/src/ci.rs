@@ -328,6 +328,7 @@ pub fn run(args: CiArgs) -> Result<ExitCode> {
         .filter(|f| {
             f.baseline == Some(BaselineState::New)
                 && f.suppression.is_none()
+                && !f.is_question()
                 && f.status.at_least(at)
         })
         .count();
@@ -427,11 +428,7 @@ fn print(report: &Report, format: CiFormat, dir: &Path) -> Result<()> {
         };
         match format {
             CiFormat::Text => {
-                let status = if f.suppression.is_some() {
-                    "suppressed"
-                } else {
-                    f.status.name()
-                };
+                let status = f.shown_status();
                 let _ = writeln!(
                     s,
                     "{state:<11} {status:<11} {}  {}  {}:{}  {}",
@@ -442,7 +439,9 @@ fn print(report: &Report, format: CiFormat, dir: &Path) -> Result<()> {
                 if f.suppression.is_some() || f.baseline != Some(BaselineState::New) {
                     continue;
                 }
+                // A question about intent is for the author to read, never an error.
                 let level = match f.status {
+                    _ if f.is_question() => "notice",
                     Status::Confirmed => "error",
                     Status::Unconfirmed => "warning",
                     Status::Refuted => "notice",
@@ -453,7 +452,7 @@ fn print(report: &Report, format: CiFormat, dir: &Path) -> Result<()> {
                     gh(&f.file, true),
                     f.line,
                     gh(
-                        &format!("vouch {} {} ({})", f.kind.name(), f.id, f.status.name()),
+                        &format!("vouch {} {} ({})", f.kind.name(), f.id, f.shown_status()),
                         true
                     ),
                     gh(

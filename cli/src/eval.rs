@@ -82,6 +82,13 @@ pub struct Score {
     /// False positives in a correct look-alike named by the manifest.
     pub lookalike_false_positives: usize,
     pub confirmed: usize,
+    /// Questions about intent (broken clauses of specs the model was unsure of): not
+    /// findings, so in none of the counts above.
+    #[serde(default)]
+    pub questions: usize,
+    /// Questions that match a bug: what `--min-spec-confidence 0` would add to recall.
+    #[serde(default)]
+    pub question_true_positives: usize,
     /// Confirmed findings that match a bug.
     #[serde(default)]
     pub confirmed_true_positives: usize,
@@ -136,6 +143,8 @@ impl Score {
         self.false_positives += o.false_positives;
         self.lookalike_false_positives += o.lookalike_false_positives;
         self.confirmed += o.confirmed;
+        self.questions += o.questions;
+        self.question_true_positives += o.question_true_positives;
         self.confirmed_true_positives += o.confirmed_true_positives;
         self.functions += o.functions;
         self.verified += o.verified;
@@ -235,22 +244,31 @@ fn matches(f: &Finding, b: &Bug) -> bool {
 }
 
 fn score(corpus: &str, m: &Manifest, report: &Report, seconds: f64) -> CorpusEval {
+    // A question about intent is not a finding: it is scored apart.
+    let (questions, findings): (Vec<&Finding>, Vec<&Finding>) =
+        report.findings.iter().partition(|f| f.is_question());
+    let true_positive = |f: &Finding| m.bug.iter().any(|b| matches(f, b));
     let found: Vec<&Bug> = m
         .bug
         .iter()
-        .filter(|b| report.findings.iter().any(|f| matches(f, b)))
+        .filter(|b| findings.iter().any(|f| matches(f, b)))
         .collect();
-    let false_positives: Vec<&Finding> = report
-        .findings
+    let false_positives: Vec<&Finding> = findings
         .iter()
-        .filter(|f| !m.bug.iter().any(|b| matches(f, b)))
+        .copied()
+        .filter(|f| !true_positive(f))
+        .collect();
+    let confirmed: Vec<&Finding> = findings
+        .iter()
+        .copied()
+        .filter(|f| f.status == Status::Confirmed)
         .collect();
     let u = &report.run.usage;
     let mut s = Score {
         bugs: m.bug.len(),
         found: found.len(),
-        findings: report.findings.len(),
-        true_positives: report.findings.len() - false_positives.len(),
+        findings: findings.len(),
+        true_positives: findings.len() - false_positives.len(),
         false_positives: false_positives.len(),
         lookalike_false_positives: false_positives
             .iter()
@@ -260,24 +278,17 @@ fn score(corpus: &str, m: &Manifest, report: &Report, seconds: f64) -> CorpusEva
                     .any(|c| c.function == f.function && c.file == f.file)
             })
             .count(),
-        confirmed: report
-            .findings
-            .iter()
-            .filter(|f| f.status == Status::Confirmed)
-            .count(),
-        confirmed_true_positives: report
-            .findings
-            .iter()
-            .filter(|f| f.status == Status::Confirmed && m.bug.iter().any(|b| matches(f, b)))
-            .count(),
+        confirmed: confirmed.len(),
+        confirmed_true_positives: confirmed.iter().filter(|f| true_positive(f)).count(),
+        questions: questions.len(),
+        question_true_positives: questions.iter().filter(|f| true_positive(f)).count(),
         functions: report.summary.checked,
         verified: report.summary.verified,
         unknown: report.summary.unknown,
         clauses: report.summary.clauses,
         formal_clauses: report.summary.formal_clauses,
         z3_decided: report.summary.z3_decided,
-        z3_findings: report
-            .findings
+        z3_findings: findings
             .iter()
             .filter(|f| f.decided_by == DecidedBy::Z3)
             .count(),
@@ -502,7 +513,7 @@ fn table(eval: &Eval, previous: Option<&Eval>) -> String {
     );
     let _ = writeln!(
         s,
-        "{:<16} {:>5} {:>6} {:>9} {:>4} {:>10} {:>7} {:>10} {:>10} {:>9} {:>8} {:>10} {:>6} {:>6} {:>7} {:>6} {:>8}",
+        "{:<16} {:>5} {:>6} {:>9} {:>4} {:>10} {:>7} {:>10} {:>10} {:>9} {:>9} {:>8} {:>10} {:>6} {:>6} {:>7} {:>6} {:>8}",
         "corpus",
         "bugs",
         "found",
@@ -513,6 +524,7 @@ fn table(eval: &Eval, previous: Option<&Eval>) -> String {
         "precision",
         "prec(conf)",
         "confirmed",
+        "questions",
         "unknown",
         "formal",
         "Z3",
@@ -548,7 +560,7 @@ fn table(eval: &Eval, previous: Option<&Eval>) -> String {
         };
         let _ = writeln!(
             s,
-            "{:<16} {:>5} {:>6} {:>9} {:>4} {:>10} {:>7.3} {:>10} {:>10} {:>9} {:>8} {:>10} {:>6} {:>6} {:>7.1} {:>6} {:>8.1}{change}",
+            "{:<16} {:>5} {:>6} {:>9} {:>4} {:>10} {:>7.3} {:>10} {:>10} {:>9} {:>9} {:>8} {:>10} {:>6} {:>6} {:>7.1} {:>6} {:>8.1}{change}",
             name,
             c.bugs,
             c.found,
@@ -559,6 +571,7 @@ fn table(eval: &Eval, previous: Option<&Eval>) -> String {
             share(c.findings, c.precision),
             share(c.confirmed, c.precision_confirmed),
             c.confirmed,
+            c.questions,
             c.unknown,
             format!("{}/{}", c.formal_clauses, c.clauses),
             c.z3_decided,

@@ -3,7 +3,7 @@
 //! built in the page from the embedded findings with `textContent` only, so nothing from
 //! the audited code or a model is ever parsed as HTML.
 
-use crate::model::{Finding, Kind, Report};
+use crate::model::{Kind, Report};
 use minijinja::value::{Serde, Value};
 use minijinja::{Environment, context};
 use serde::Serialize;
@@ -27,14 +27,6 @@ struct Row<'a> {
     file: &'a str,
     line: u32,
     clause: &'a crate::model::ClauseRef,
-}
-
-fn shown_status(f: &Finding) -> &'static str {
-    if f.suppression.is_some() {
-        "suppressed"
-    } else {
-        f.status.name()
-    }
 }
 
 /// JSON that is safe inside a `<script>` element: no `<`, `>` or `&` survives as such
@@ -61,7 +53,7 @@ pub fn to_html(report: &Report) -> Result<String, HtmlError> {
         .map(|f| Row {
             id: &f.id,
             kind: f.kind.name(),
-            shown_status: shown_status(f),
+            shown_status: f.shown_status(),
             function: &f.function,
             file: &f.file,
             line: f.line,

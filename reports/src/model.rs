@@ -119,6 +119,10 @@ pub struct Summary {
     pub unconfirmed: usize,
     pub refuted: usize,
     pub suppressed: usize,
+    /// Broken clauses of specs the model wrote without enough confidence (`question` set):
+    /// not counted above, never failing a run.
+    #[serde(default)]
+    pub questions: usize,
     /// Against a baseline (`vouch ci`): findings not in it, and findings already in it.
     #[serde(default)]
     pub new: usize,
@@ -291,6 +295,13 @@ pub struct Finding {
     /// The inline suppression that covers it; a suppressed finding never fails a run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suppression: Option<SuppressionSite>,
+    /// Set, with the reason, when the broken clause rests on a guess: it belongs to a
+    /// spec the model wrote with a confidence below `--min-spec-confidence` (its callers
+    /// and docs told too little). Such a finding is a question about the function's
+    /// intent for its author: it is reported and tested like any finding, but it never
+    /// fails a run and the summary counts it apart.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub question: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
     /// Against a baseline (`vouch ci`): whether it was known before.
@@ -450,7 +461,8 @@ impl Report {
         self.unused_suppressions
             .sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
         let s = &mut self.summary;
-        s.violated = self.findings.len();
+        s.questions = self.findings.iter().filter(|f| f.is_question()).count();
+        s.violated = self.findings.len() - s.questions;
         s.unknown = self.unknowns.len();
         s.confirmed = 0;
         s.unconfirmed = 0;
@@ -460,7 +472,7 @@ impl Report {
         s.preexisting = 0;
         self.fixed
             .sort_by(|a, b| (&a.file, &a.id).cmp(&(&b.file, &b.id)));
-        for f in &self.findings {
+        for f in self.findings.iter().filter(|f| !f.is_question()) {
             match f.baseline {
                 Some(BaselineState::New) => s.new += 1,
                 Some(BaselineState::Unchanged) => s.preexisting += 1,
@@ -477,12 +489,31 @@ impl Report {
         }
     }
 
-    /// Findings that count towards failing a run: not suppressed, and at least as sure as `at`.
+    /// Findings that count towards failing a run: not suppressed, not a question, and at
+    /// least as sure as `at`.
     pub fn failing(&self, at: Status) -> usize {
         self.findings
             .iter()
-            .filter(|f| f.suppression.is_none() && f.status.at_least(at))
+            .filter(|f| f.suppression.is_none() && !f.is_question() && f.status.at_least(at))
             .count()
+    }
+}
+
+impl Finding {
+    /// Whether it is a question about intent rather than a finding (`question`).
+    pub fn is_question(&self) -> bool {
+        self.question.is_some()
+    }
+
+    /// The status a reader is shown: `suppressed` or `question` before the test's.
+    pub fn shown_status(&self) -> &'static str {
+        if self.suppression.is_some() {
+            "suppressed"
+        } else if self.is_question() {
+            "question"
+        } else {
+            self.status.name()
+        }
     }
 }
 

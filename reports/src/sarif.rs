@@ -1,14 +1,14 @@
 //! SARIF 2.1.0 (serde-sarif): one run, a rule per finding kind with help text,
 //! `partialFingerprints`, the reasoning steps as `codeFlows`, level and precision from the
-//! status, suppressed findings kept and marked, trimmed to GitHub code scanning's limits.
+//! status, suppressed findings kept and marked, questions about intent as `review` results, trimmed to GitHub code scanning's limits.
 
 use crate::model::{Finding, Kind, Report, Status};
 use serde_json::{Value, json};
 use serde_sarif::sarif::{
     ArtifactLocation, CodeFlow, Invocation, Location, Message, MultiformatMessageString,
     Notification, PhysicalLocation, PropertyBag, Region, ReportingDescriptor,
-    Result as SarifResult, ResultLevel, Run, Sarif, Suppression, ThreadFlow, ThreadFlowLocation,
-    Tool, ToolComponent,
+    Result as SarifResult, ResultKind, ResultLevel, Run, Sarif, Suppression, ThreadFlow,
+    ThreadFlowLocation, Tool, ToolComponent,
 };
 use std::collections::BTreeMap;
 
@@ -30,10 +30,14 @@ pub fn to_sarif(report: &Report) -> (Sarif, Vec<String>) {
     let mut findings: Vec<&Finding> = report.findings.iter().collect();
     if findings.len() > MAX_RESULTS {
         // Keep the surest: confirmed before unconfirmed before refuted.
-        findings.sort_by_key(|f| match f.status {
-            Status::Confirmed => 0,
-            Status::Unconfirmed => 1,
-            Status::Refuted => 2,
+        // (Questions after the findings.)
+        findings.sort_by_key(|f| {
+            let sureness = match f.status {
+                Status::Confirmed => 0,
+                Status::Unconfirmed => 1,
+                Status::Refuted => 2,
+            };
+            (f.is_question(), sureness)
         });
         trimmed.push(format!(
             "{} findings, more than GitHub's {MAX_RESULTS} results per run: the {} least sure were left out of the SARIF file (findings.json has all)",
@@ -297,6 +301,15 @@ fn result(f: &Finding, trimmed: &mut Vec<String>) -> SarifResult {
             crate::model::BaselineState::New => "new",
             crate::model::BaselineState::Unchanged => "unchanged",
         }));
+    }
+    if let Some(q) = &f.question {
+        // A question about intent is for a person to review, not a failure: SARIF's
+        // kind `review`, whose level must then be `none`.
+        r.kind = Some(ResultKind::Review);
+        r.level = Some(ResultLevel::None);
+        let bag = r.properties.get_or_insert_with(PropertyBag::default);
+        bag.additional_properties
+            .insert("question".into(), json!(q));
     }
     if let Some(s) = &f.suppression {
         r.suppressions = Some(vec![

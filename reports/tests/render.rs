@@ -74,6 +74,7 @@ fn finding(i: usize, status: Status, kind: Kind, file: &str, function: &str) -> 
         },
         test: None,
         suppression: None,
+        question: None,
         notes: Vec::new(),
         baseline: None,
     }
@@ -394,6 +395,93 @@ fn markdown_is_escaped_and_bounded() {
     let md = to_markdown(&report(many));
     assert!(md.len() <= markdown::MAX_CHARS, "{}", md.len());
     assert!(md.contains("more in `findings.json`"));
+}
+
+/// A confirmed finding and a confirmed question about intent.
+fn with_a_question() -> Report {
+    let mut fs = vec![
+        finding(
+            1,
+            Status::Confirmed,
+            Kind::Postcondition,
+            "ring.c",
+            "rb_push",
+        ),
+        finding(
+            2,
+            Status::Confirmed,
+            Kind::Postcondition,
+            "main.c",
+            "on_ping",
+        ),
+    ];
+    fs[1].question = Some("the spec was written with confidence 0.40".into());
+    report(fs)
+}
+
+#[test]
+fn a_question_about_intent_is_counted_apart_and_fails_nothing() {
+    let r = with_a_question();
+    assert_eq!(
+        (r.summary.violated, r.summary.confirmed, r.summary.questions),
+        (1, 1, 1)
+    );
+    assert_eq!(r.failing(Status::Unconfirmed), 1);
+    assert_eq!(
+        r.findings
+            .iter()
+            .filter(|f| f.shown_status() == "question")
+            .count(),
+        1
+    );
+
+    let md = to_markdown(&r);
+    assert!(
+        md.starts_with("## vouch: 1 finding (1 confirmed, 0 unconfirmed, 0 refuted)"),
+        "{md}"
+    );
+    assert!(md.contains("1 question about intent"), "{md}");
+    assert!(md.contains("| question |"), "{md}");
+
+    // In SARIF a question is a result for review, at level none, and the log stays valid.
+    let (text, _) = to_sarif_string(&r);
+    let sarif: Value = serde_json::from_str(&text).expect("sarif json");
+    let results = sarif["runs"][0]["results"].as_array().expect("results");
+    let q = results
+        .iter()
+        .find(|x| x["properties"]["function"] == "on_ping")
+        .expect("the question's result");
+    assert_eq!(
+        (q["kind"].as_str(), q["level"].as_str()),
+        (Some("review"), Some("none"))
+    );
+    assert!(q["properties"]["question"].as_str().is_some());
+    let f = results
+        .iter()
+        .find(|x| x["properties"]["function"] == "rb_push")
+        .expect("the finding's result");
+    assert_eq!((f.get("kind"), f["level"].as_str()), (None, Some("error")));
+    let validator = jsonschema::options()
+        .should_validate_formats(true)
+        .build(&sarif_schema())
+        .expect("schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(&sarif)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+
+    let Some(browser) = chromium() else {
+        eprintln!("skipped the browser part: no chromium");
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tmp");
+    let file = dir.path().join("index.html");
+    std::fs::write(&file, to_html(&r).expect("html")).expect("write");
+    let (dom, log) = render(&browser, &file, "#status=question");
+    assert!(console_errors(&log).is_empty(), "{log}");
+    assert!(dom.contains("showing 1 of 2"), "{dom}");
+    assert!(dom.contains("1 questions about intent"), "{dom}");
 }
 
 #[test]

@@ -66,7 +66,7 @@ pub fn scripted(body: &Value) -> String {
                         "summary": format!("spec of {}", f["name"].as_str().unwrap_or("")),
                         "preconditions": [{"text": "what the callers establish holds", "from": from}],
                         "postconditions": [{"text": "returns what the callers use"}],
-                        "confidence": 0.5
+                        "confidence": 0.8
                     })
                 })
                 .collect();
