@@ -102,6 +102,14 @@ async fn the_capable_model_recordings_replay_to_their_scores() {
             }
             // The recording was scored as it is replayed: the same requests.
             assert_eq!(now["requests"], then["requests"], "{name} ({run})");
+            // Findings turned into questions about intent would raise precision
+            // without finding anything: more questions need a new recording.
+            assert!(
+                now["questions"].as_u64() <= then["questions"].as_u64(),
+                "{name} ({run}): questions rose from {} to {}",
+                then["questions"],
+                now["questions"]
+            );
         }
     }
 }
