@@ -14,7 +14,7 @@ pub struct Report {
     pub schema_version: u32,
     pub run: RunInfo,
     pub summary: Summary,
-    /// Sorted by file, line and id.
+    /// Sorted by file, line and id, the questions about intent last.
     pub findings: Vec<Finding>,
     /// Functions vouch could not decide, each with its reason.
     pub unknowns: Vec<Unknown>,
@@ -453,8 +453,15 @@ pub fn finding_id(fingerprint: &str) -> String {
 impl Report {
     /// Sorts everything and recounts the statuses, so the output is the same for the same run.
     pub fn finalize(&mut self) {
-        self.findings
-            .sort_by(|a, b| (&a.file, a.line, &a.id).cmp(&(&b.file, b.line, &b.id)));
+        // Questions about intent after the findings.
+        self.findings.sort_by(|a, b| {
+            (a.is_question(), &a.file, a.line, &a.id).cmp(&(
+                b.is_question(),
+                &b.file,
+                b.line,
+                &b.id,
+            ))
+        });
         self.unknowns.sort_by(|a, b| {
             (&a.file, a.line, &a.function_id).cmp(&(&b.file, b.line, &b.function_id))
         });
