@@ -482,13 +482,9 @@ pub(crate) fn mark_questions(report: &mut Report, by_id: &HashMap<String, Spec>,
             continue;
         }
         let own = match callee {
-            // "`callee` requires: text; text": every text one of the callee's own.
+            // Every precondition the call's clause quotes is one of the callee's own.
             Some(_) => {
-                let texts = f
-                    .clause
-                    .text
-                    .split_once(" requires: ")
-                    .map_or("", |(_, t)| t);
+                let texts = vouch_hoare::check::call_clause_texts(&f.clause.text).unwrap_or("");
                 let mut rest = texts.to_string();
                 for c in &spec.preconditions {
                     rest = rest.replace(c.text.as_str(), "");

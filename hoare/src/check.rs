@@ -609,10 +609,7 @@ impl Checker<'_> {
                 return None;
             }
         }
-        let clause = vouch_specgen::request::cap_bytes(
-            &format!("`{}` requires: {}", g.callee, g.texts.join("; ")),
-            1000,
-        );
+        let clause = vouch_specgen::request::cap_bytes(&call_clause(&g.callee, &g.texts), 1000);
         Some(Violation {
             id: format!("call{}", c.line),
             clause,
@@ -1201,4 +1198,14 @@ fn numbered(program: &Program, func: &Function, b: Block) -> String {
         }
     }
     out
+}
+
+/// The clause of a call that does not establish `callee`'s preconditions `texts`.
+pub fn call_clause(callee: &str, texts: &[String]) -> String {
+    format!("`{callee}` requires: {}", texts.join("; "))
+}
+
+/// The preconditions a call's clause (`call_clause`) quotes, joined by `; `.
+pub fn call_clause_texts(clause: &str) -> Option<&str> {
+    clause.split_once("` requires: ").map(|(_, t)| t)
 }
