@@ -268,6 +268,9 @@ fn result(f: &Finding, trimmed: &mut Vec<String>) -> SarifResult {
     if !f.counterexample.is_empty() {
         props.insert("counterexample".into(), json!(f.counterexample));
     }
+    if let Some(q) = &f.question {
+        props.insert("question".into(), json!(q));
+    }
     let mut r = SarifResult::builder()
         .rule_id(f.rule.clone())
         .rule_index(Kind::ALL.iter().position(|k| *k == f.kind).unwrap_or(0) as i64)
@@ -302,14 +305,11 @@ fn result(f: &Finding, trimmed: &mut Vec<String>) -> SarifResult {
             crate::model::BaselineState::Unchanged => "unchanged",
         }));
     }
-    if let Some(q) = &f.question {
+    if f.is_question() {
         // A question about intent is for a person to review, not a failure: SARIF's
         // kind `review`, whose level must then be `none`.
         r.kind = Some(ResultKind::Review);
         r.level = Some(ResultLevel::None);
-        let bag = r.properties.get_or_insert_with(PropertyBag::default);
-        bag.additional_properties
-            .insert("question".into(), json!(q));
     }
     if let Some(s) = &f.suppression {
         r.suppressions = Some(vec![
