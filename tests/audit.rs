@@ -604,7 +604,7 @@ async fn a_broken_clause_of_an_unsure_spec_is_a_question_that_fails_no_run() {
     let store = tmp.path().join("vouch.db");
     let server = TestServer::start().await;
     server.respond_with(unsure_of_pkt_encode);
-    let audit = |min: Option<&'static str>, out: &str| {
+    let audit_with = |min: Option<&'static str>, config: Option<&std::path::Path>, out: &str| {
         let mut args = vec![
             "audit".to_string(),
             "corpora/c-ringbuf".into(),
@@ -621,11 +621,15 @@ async fn a_broken_clause_of_an_unsure_spec_is_a_question_that_fails_no_run() {
         if let Some(m) = min {
             args.extend(["--min-spec-confidence".to_string(), m.to_string()]);
         }
+        if let Some(c) = config {
+            args.extend(["--config".to_string(), c.to_str().expect("utf-8").into()]);
+        }
         async move {
             let args: Vec<&str> = args.iter().map(String::as_str).collect();
             vouch_in(&repo(), &args, &[]).await
         }
     };
+    let audit = |min: Option<&'static str>, out: &str| audit_with(min, None, out);
 
     // rb-1 is found and confirmed, but the model was unsure of the spec it breaks:
     // a question for the author, which does not fail the run.
@@ -657,4 +661,29 @@ async fn a_broken_clause_of_an_unsure_spec_is_a_question_that_fails_no_run() {
     let run = audit(Some("1.5"), "bad").await;
     assert_eq!(run.status.code(), Some(2));
     assert!(stderr(&run).contains("from 0 to 1"), "{}", stderr(&run));
+
+    // vouch.toml sets the threshold; the flag overrides the file.
+    let config = tmp.path().join("vouch.toml");
+    std::fs::write(
+        &config,
+        "[report]\nmin_spec_confidence = 0\n\n[testgen]\ntest_jobs = 1\n",
+    )
+    .expect("write vouch.toml");
+    let run = audit_with(None, Some(&config), "configured").await;
+    let report = findings(&tmp.path().join("configured"));
+    assert_eq!(run.status.code(), Some(1), "{}\n{report:#}", stderr(&run));
+    assert_eq!(report["summary"]["questions"], 0);
+    let run = audit_with(Some("0.6"), Some(&config), "overridden").await;
+    let report = findings(&tmp.path().join("overridden"));
+    assert_ne!(run.status.code(), Some(1), "{}\n{report:#}", stderr(&run));
+    assert_eq!(report["summary"]["questions"], 1);
+    // A value out of range in the file is refused, naming the key and the file.
+    std::fs::write(&config, "[report]\nmin_spec_confidence = 1.5\n").expect("write vouch.toml");
+    let run = audit_with(None, Some(&config), "bad-config").await;
+    assert_eq!(run.status.code(), Some(2));
+    let err = stderr(&run);
+    assert!(
+        err.contains("report.min_spec_confidence = 1.5") && err.contains("vouch.toml"),
+        "{err}"
+    );
 }

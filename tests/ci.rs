@@ -306,11 +306,13 @@ async fn the_documented_action_uses_flags_that_exist() {
     let help = vouch_in(&repo(), &["ci", "--help"], &[]).await;
     let help = String::from_utf8_lossy(&help.stdout).into_owned();
     let mut seen = 0;
-    for line in action
-        .lines()
-        .filter(|l| l.contains("vouch ci") || l.trim_start().starts_with("--"))
-    {
-        for flag in line.split_whitespace().filter(|w| w.starts_with("--")) {
+    for line in action.lines().filter(|l| {
+        l.contains("vouch ci") || l.trim_start().starts_with("--") || l.contains("_flags+=(")
+    }) {
+        for flag in line
+            .split(|c: char| c.is_whitespace() || c == '(')
+            .filter(|w| w.starts_with("--"))
+        {
             let flag = flag.split('=').next().unwrap_or(flag);
             assert!(
                 help.contains(flag),

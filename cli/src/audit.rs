@@ -65,9 +65,9 @@ pub(crate) struct PipelineFlags {
     /// A broken clause of a spec the model wrote with less confidence than this (0 to
     /// 1; its callers and docs told too little) is reported as a question about the
     /// function's intent, not as a finding: it is tested but fails no run. 0 makes every
-    /// broken clause a finding
-    #[arg(long, value_name = "C", default_value_t = DEFAULT_MIN_SPEC_CONFIDENCE, value_parser = confidence)]
-    pub min_spec_confidence: f64,
+    /// broken clause a finding [default: 0.6, or report.min_spec_confidence]
+    #[arg(long, value_name = "C", value_parser = confidence)]
+    pub min_spec_confidence: Option<f64>,
     /// Print nothing on stderr but errors
     #[arg(short, long)]
     pub quiet: bool,
@@ -225,7 +225,11 @@ pub(crate) async fn audit_tree(
         reports::RunInfo::default(),
     );
     report.summary.tests_not_checked = tests;
-    mark_questions(&mut report, &by_id, flags.min_spec_confidence);
+    let min_confidence = flags
+        .min_spec_confidence
+        .or(prepared.report.min_spec_confidence)
+        .unwrap_or(DEFAULT_MIN_SPEC_CONFIDENCE);
+    mark_questions(&mut report, &by_id, min_confidence);
     let t = Instant::now();
     confirm_findings(prepared, &client, &by_id, &mut report, confirming, quiet).await;
     timings.push(("testgen", t.elapsed().as_secs_f64()));

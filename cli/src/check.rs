@@ -17,6 +17,9 @@ use vouch_hoare::{CheckOptions, CheckResult, Checker, Solver, Verdict};
 use vouch_llm::{Client, UsageReport};
 use vouch_specgen::{FunctionSpec, Outcome, Spec};
 
+/// Time limit of one solver query when neither `--solver-timeout-ms` nor vouch.toml sets one.
+pub(crate) const SOLVER_TIMEOUT_MS: u32 = 5000;
+
 /// Exit code when a function violates its spec.
 const EXIT_VIOLATED: u8 = 1;
 
@@ -48,12 +51,12 @@ pub struct CheckArgs {
 /// How functions are checked; shared by `vouch check` and `vouch audit`.
 #[derive(clap::Args, Clone)]
 pub(crate) struct CheckFlags {
-    /// Lines of one block of a body, about
-    #[arg(long, value_name = "LINES", default_value_t = vouch_hoare::BLOCK_LINES)]
-    block_lines: u32,
-    /// Time limit of one solver query, in milliseconds
-    #[arg(long, value_name = "MS", default_value_t = 5000)]
-    solver_timeout_ms: u32,
+    /// Lines of one block of a body, about [default: 35, or check.block_lines]
+    #[arg(long, value_name = "LINES", value_parser = clap::value_parser!(u32).range(1..))]
+    block_lines: Option<u32>,
+    /// Time limit of one solver query, in milliseconds [default: 5000, or check.solver_timeout_ms]
+    #[arg(long, value_name = "MS", value_parser = clap::value_parser!(u32).range(1..))]
+    solver_timeout_ms: Option<u32>,
     /// Write every solver query as an SMT-LIB file into DIR
     #[arg(long, value_name = "DIR")]
     dump_smt: Option<PathBuf>,
@@ -180,11 +183,17 @@ pub(crate) async fn check_all(
     let invariants = Arc::new(invariants);
     let bar = progress("check", chosen.len() as u64, quiet);
     let solver = Solver {
-        timeout_ms: flags.solver_timeout_ms,
+        timeout_ms: flags
+            .solver_timeout_ms
+            .or(prepared.check.solver_timeout_ms)
+            .unwrap_or(SOLVER_TIMEOUT_MS),
         dump_dir: flags.dump_smt.clone(),
     };
     let options = CheckOptions {
-        block_lines: flags.block_lines,
+        block_lines: flags
+            .block_lines
+            .or(prepared.check.block_lines)
+            .unwrap_or(vouch_hoare::BLOCK_LINES),
         use_solver: !flags.no_solver,
         ..CheckOptions::default()
     };

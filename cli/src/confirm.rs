@@ -23,15 +23,28 @@ pub(crate) struct ConfirmFlags {
     /// Run generated tests without the bubblewrap sandbox (only where bwrap cannot be installed)
     #[arg(long)]
     unsandboxed: bool,
-    /// Time limit of one generated test, build and run, in seconds
-    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
-    test_timeout: u64,
-    /// Times a harness that does not build goes back to the model with the compiler's errors
-    #[arg(long, value_name = "N", default_value_t = vouch_testgen::MAX_REPAIRS)]
-    max_repairs: usize,
-    /// Generated tests built and run at once
-    #[arg(long, value_name = "N", default_value_t = 2)]
-    test_jobs: usize,
+    /// Time limit of one generated test, build and run, in seconds [default: 60, or testgen.test_timeout]
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+    test_timeout: Option<u64>,
+    /// Times a harness that does not build goes back to the model with the compiler's
+    /// errors [default: 3, or testgen.max_repairs]
+    #[arg(long, value_name = "N")]
+    max_repairs: Option<usize>,
+    /// Generated tests built and run at once [default: 2, or testgen.test_jobs]
+    #[arg(long, value_name = "N", value_parser = positive)]
+    test_jobs: Option<usize>,
+}
+
+/// Time limit of one generated test when neither `--test-timeout` nor vouch.toml sets one.
+pub(crate) const TEST_TIMEOUT_SECS: u64 = 60;
+/// Tests built and run at once when neither `--test-jobs` nor vouch.toml says.
+pub(crate) const TEST_JOBS: usize = 2;
+
+fn positive(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!("{s:?} is not a number of at least 1")),
+    }
 }
 
 const STAGE: &str = "testgen";
@@ -81,7 +94,13 @@ pub(crate) async fn confirm_findings(
         return;
     }
     let limits = Limits {
-        time: Duration::from_secs(flags.test_timeout.max(1)),
+        time: Duration::from_secs(
+            flags
+                .test_timeout
+                .or(prepared.testgen.test_timeout)
+                .unwrap_or(TEST_TIMEOUT_SECS)
+                .max(1),
+        ),
         ..Limits::default()
     };
     let sandbox = match Sandbox::new(limits, flags.unsandboxed) {
@@ -115,11 +134,20 @@ pub(crate) async fn confirm_findings(
     // test build its arguments.
     let types = vouch_specgen::invariants::types_with_functions(program);
     let bar = progress("confirm", all.len() as u64, quiet);
+    let jobs = flags
+        .test_jobs
+        .or(prepared.testgen.test_jobs)
+        .unwrap_or(TEST_JOBS)
+        .max(1);
+    let max_repairs = flags
+        .max_repairs
+        .or(prepared.testgen.max_repairs)
+        .unwrap_or(vouch_testgen::MAX_REPAIRS);
     let mut tasks = JoinSet::new();
     let mut queue = all.into_iter();
     let mut done = 0u64;
     loop {
-        while tasks.len() < flags.test_jobs.max(1)
+        while tasks.len() < jobs
             && let Some((i, idx)) = queue.next()
         {
             let func = program.function(idx);
@@ -136,7 +164,7 @@ pub(crate) async fn confirm_findings(
                 .and_then(|spec| property(func, spec, &report.findings[i]));
             let lang = func.lang;
             let (client, sandbox, project) = (client.clone(), sandbox.clone(), project.clone());
-            let (max_repairs, tree_hash) = (flags.max_repairs, tree_hash.clone());
+            let tree_hash = tree_hash.clone();
             tasks.spawn(async move {
                 let confirmer = Confirmer {
                     client: &client,

@@ -115,6 +115,11 @@ pub(crate) struct Prepared {
     pub graph: Arc<vouch_callgraph::CallGraph>,
     pub llm: LlmConfig,
     pub options: vouch_specgen::Options,
+    /// `[check]`, `[testgen]` and `[report]` of vouch.toml: the defaults of the flags
+    /// of the same names.
+    pub check: crate::config::CheckConfig,
+    pub testgen: crate::config::TestgenConfig,
+    pub report: crate::config::ReportConfig,
 }
 
 /// Reads the configuration and the tree, builds the call graph and opens the run store.
@@ -174,6 +179,9 @@ pub(crate) fn prepare(
             graph,
             llm,
             options,
+            check: config.check,
+            testgen: config.testgen,
+            report: config.report,
         },
         cache,
     ))
