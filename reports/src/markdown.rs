@@ -79,15 +79,21 @@ pub fn to_markdown(report: &Report) -> String {
             cell(&report.run.model, 80)
         );
     }
+    // Functions, not findings: a function may break several clauses.
+    let broken: std::collections::BTreeSet<&str> = report
+        .findings
+        .iter()
+        .map(|f| f.function_id.as_str())
+        .collect();
     let _ = writeln!(
         out,
-        "Audited `{}`: {} functions in {} files. {} checked: {} verified, {} violated, {} unknown.\n",
+        "Audited `{}`: {} functions in {} files. {} checked: {} verified, {} with findings, {} unknown.\n",
         cell(&report.run.root, 200),
         s.functions,
         s.files,
         s.checked,
         s.verified,
-        s.violated,
+        broken.len(),
         s.unknown
     );
     if s.clauses > 0 {

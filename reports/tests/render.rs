@@ -397,6 +397,34 @@ fn markdown_is_escaped_and_bounded() {
     assert!(md.contains("more in `findings.json`"));
 }
 
+#[test]
+fn the_summary_counts_functions_with_findings_not_findings() {
+    // Two broken clauses of one function and one of another: two functions.
+    let r = report(vec![
+        finding(
+            1,
+            Status::Confirmed,
+            Kind::Postcondition,
+            "ring.c",
+            "rb_push",
+        ),
+        finding(2, Status::Refuted, Kind::ErrorContract, "ring.c", "rb_push"),
+        finding(
+            3,
+            Status::Confirmed,
+            Kind::Postcondition,
+            "pkt.c",
+            "pkt_len",
+        ),
+    ]);
+    assert_eq!(r.summary.violated, 3);
+    let md = to_markdown(&r);
+    assert!(
+        md.contains("9 checked: 0 verified, 2 with findings, 1 unknown."),
+        "{md}"
+    );
+}
+
 /// A confirmed finding and a confirmed question about intent.
 fn with_a_question() -> Report {
     let mut fs = vec![
