@@ -109,7 +109,7 @@ tests/         the generated tests of confirmed and refuted findings (ID.c or ID
 which runs it again: `sh tests/ID.sh` from DIR\n\n\
 A finding is `confirmed` when a generated test failed as predicted, `unconfirmed` when no test showed it, \
 `refuted` when the test passed. Inline `// vouch-ignore[KIND]: reason` on the reported line or the line above \
-suppresses a finding (KIND: postcondition, error-contract or all; the reason is required).\n\n\
+suppresses a finding (KIND: postcondition, error-contract, call-precondition or all; the reason is required).\n\n\
 Every model reply is recorded in ROOT/.vouch/vouch.db first: a killed audit resumes where it stopped, and a \
 second audit of an unchanged tree makes no model calls.\n\n\
 Exit codes: 1 unsuppressed findings at or above --fail-on (default: confirmed), 3 partial (functions left \
