@@ -30,6 +30,7 @@
 
 use crate::blocks::{self, Block};
 use crate::solver::{Decision, Solver};
+use crate::values;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -600,13 +601,20 @@ impl Checker<'_> {
                 g.callee,
                 c.line
             );
-            if let Decision::Fails { .. } = self.solver.admits(env, &pre_refs, &value_refs, &label)
-            {
-                run.z3 += 1;
-                run.notes.push(model_says(
-                    " (its counterexample breaks this function's formal preconditions or parameter types; Z3 rejects it)",
-                ));
-                return None;
+            match self.solver.admits(env, &pre_refs, &value_refs, &label) {
+                Decision::Fails { .. } => {
+                    run.z3 += 1;
+                    run.notes.push(model_says(
+                        " (its counterexample breaks this function's formal preconditions or parameter types; Z3 rejects it)",
+                    ));
+                    return None;
+                }
+                Decision::Holds { .. } if !values.is_empty() => {
+                    run.z3 += 1;
+                    run.notes
+                        .push(format!("line {}: {}", c.line, admitted_note(values.len())));
+                }
+                _ => {}
             }
         }
         let clause = vouch_specgen::request::cap_bytes(&call_clause(&g.callee, &g.texts), 1000);
@@ -966,6 +974,8 @@ impl Checker<'_> {
             }
             if matches!(admitted, Decision::Holds { .. }) && !values.is_empty() {
                 run.z3 += 1;
+                run.notes
+                    .push(format!("{id}: {}", admitted_note(values.len())));
             }
             violations.push(violation(
                 v.counterexample.clone(),
@@ -1159,29 +1169,49 @@ fn at_entry(e: Expr) -> Expr {
     }
 }
 
+/// The note of a counterexample Z3 found a valid caller can produce.
+fn admitted_note(facts: usize) -> String {
+    format!(
+        "Z3 admits the model's counterexample: the {facts} value{} it could read meet the formal preconditions and the parameters' types",
+        if facts == 1 { "" } else { "s" }
+    )
+}
+
 /// What a counterexample fixes, as facts Z3 can check: each binding whose name is an
-/// integer expression of the formula language about the entry state (`n`, `rb->count`,
-/// `len(buf)`) and whose value is an integer, `true`, `false` or `NULL`. Bindings in
-/// prose (`"a 44-character name"`, `rb contents`) are left to the model.
+/// expression of the formula language about the entry state (`n`, `rb->count`,
+/// `len(buf)`) and whose value states a constant (`7`, `0x7F`, `NULL`, `u64::MAX`,
+/// `9 (not registered)`; see [`crate::values`]), and each field of a struct value
+/// (`self = Stats { hits: 3, misses: 1 }` fixes `self.hits` and `self.misses`).
+/// Bindings in prose (`"a 44-character name"`, `rb contents`) are left to the model.
 fn bound_values(env: &Env, bindings: &[Binding]) -> Vec<Expr> {
-    bindings
-        .iter()
-        .filter_map(|b| {
-            let value = b.value.trim();
-            let value = match value {
-                "NULL" | "null" | "nullptr" => "null",
-                "true" | "false" => value,
-                v if v.parse::<i128>().is_ok() => v,
-                _ => return None,
+    let fact = |name: &str, value: &str| {
+        formula::parse_checked(&format!("({name}) == ({value})"), env, Position::Pre)
+            .ok()
+            .map(at_entry)
+    };
+    let mut facts = Vec::new();
+    for b in bindings {
+        let name = b.name.trim();
+        // One expression: a binding name such as `a, b` or `x (after)` is prose.
+        if formula::parse(name).is_err() {
+            continue;
+        }
+        if let Some(value) = values::value_text(&b.value) {
+            facts.extend(fact(name, &value));
+            continue;
+        }
+        for (field, value) in values::fields(&b.value) {
+            let Some(value) = values::value_text(&value) else {
+                continue;
             };
-            let name = b.name.trim();
-            // One expression: a binding name such as `a, b` or `x (after)` is prose.
-            formula::parse(name).ok()?;
-            formula::parse_checked(&format!("({name}) == {value}"), env, Position::Pre)
-                .ok()
-                .map(at_entry)
-        })
-        .collect()
+            // `.` for a struct, `->` for a pointer to one: whichever type-checks.
+            facts.extend(
+                fact(&format!("{name}.{field}"), &value)
+                    .or_else(|| fact(&format!("{name}->{field}"), &value)),
+            );
+        }
+    }
+    facts
 }
 
 /// The lines of a block with their numbers.

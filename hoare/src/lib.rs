@@ -8,12 +8,15 @@
 //!   machine types, and the three questions Z3 decides: implications, counterexamples
 //!   against preconditions, and vacuous preconditions.
 //!
+//! - [`values`]: what a counterexample's bindings fix, read from the model's words as
+//!   constants (`0x7F`, `u64::MAX`, `9 (not registered)`, a struct's fields);
 //! - [`check`]: the check of one function: forward reasoning by the model over the
 //!   blocks, a verdict request over the exits, and Z3 deciding every formal step.
 
 pub mod blocks;
 pub mod check;
 pub mod solver;
+pub mod values;
 
 pub use blocks::{BLOCK_LINES, Block, split};
 pub use check::{

@@ -388,6 +388,34 @@ async fn a_counterexample_that_breaks_a_precondition_is_rejected() {
 }
 
 #[tokio::test]
+async fn a_counterexample_is_read_as_the_model_writes_its_values() {
+    // The value the precondition `b != 0` excludes, as models write it: Z3 reads
+    // each and rejects the counterexample.
+    for b in ["0x0", "0 (no divisor)", "ZERO (0)", "INT_MAX - INT_MAX"] {
+        let server = TestServer::start().await;
+        stand_in(
+            &server,
+            json!([{"text": "returns something"}]),
+            json!({"clause": "p1", "holds": false, "counterexample": [{"name": "a", "value": "i32::MAX (the largest int)"}, {"name": "b", "value": b}], "lines": [4], "explanation": "returns -1"}),
+        );
+        let (r, _) = check(&server, b_nonzero()).await;
+        assert!(
+            matches!(&r.verdict, Verdict::Unknown { reason } if reason.contains("rejected")),
+            "b = {b}: {r:?}"
+        );
+    }
+    // Prose that only mentions a number fixes nothing: the model's verdict stands.
+    let server = TestServer::start().await;
+    stand_in(
+        &server,
+        json!([{"text": "returns something"}]),
+        json!({"clause": "p1", "holds": false, "counterexample": [{"name": "a", "value": "7"}, {"name": "b", "value": "a divisor that is not 0"}], "lines": [5], "explanation": "rounds"}),
+    );
+    let (r, _) = check(&server, b_nonzero()).await;
+    assert_eq!(only(&r).decided_by, DecidedBy::Model);
+}
+
+#[tokio::test]
 async fn an_admitted_counterexample_is_a_violation_by_the_model() {
     let server = TestServer::start().await;
     stand_in(
@@ -751,6 +779,37 @@ async fn a_precondition_about_memory_speaks_of_its_entry_value() {
         "{:?}",
         r.notes
     );
+}
+
+#[tokio::test]
+async fn a_struct_value_fixes_its_fields() {
+    // `p = box { n: 0 }` or `p = n = 0, ...` fixes `p->n`, which the precondition
+    // `p->n >= 1` excludes: the counterexample is rejected.
+    let src = "struct box { int n; int m; };\n/* Reads the count. */\nint get(struct box *p) {\n    return p->n;\n}\n";
+    for value in [
+        "box { n: 0, m: 7 } (an empty box)",
+        "n = 0, m = a big number",
+    ] {
+        let server = TestServer::start().await;
+        answering(
+            &server,
+            json!({"postcondition": [{"text": "the count"}], "calls": [], "exits": [{"line": 4, "kind": "return", "state": [{"text": "result is p->n"}]}]}),
+            json!({"clause": "p1", "holds": false, "counterexample": [{"name": "p", "value": value}],
+                   "lines": [4], "explanation": "returns 0"}),
+        );
+        let r = check_source(
+            &server,
+            src,
+            "get",
+            vec![clause("the count is at least 1", Some("p->n >= 1"))],
+            clause("returns a positive count", Some("result >= 1")),
+        )
+        .await;
+        assert!(
+            matches!(&r.verdict, Verdict::Unknown { reason } if reason.contains("rejected")),
+            "p = {value}: {r:?}"
+        );
+    }
 }
 
 #[tokio::test]
