@@ -1172,8 +1172,12 @@ fn at_entry(e: Expr) -> Expr {
 /// The note of a counterexample Z3 found a valid caller can produce.
 fn admitted_note(facts: usize) -> String {
     format!(
-        "Z3 admits the model's counterexample: the {facts} value{} it could read meet the formal preconditions and the parameters' types",
-        if facts == 1 { "" } else { "s" }
+        "Z3 admits the model's counterexample: {} the formal preconditions and the parameters' types",
+        if facts == 1 {
+            "the one value it could read meets".to_string()
+        } else {
+            format!("the {facts} values it could read meet")
+        }
     )
 }
 
