@@ -12,6 +12,7 @@ fn env() -> Env {
             ("i", "int"),
             ("x", "int"),
             ("ok", "bool"),
+            ("rb", "struct ring *"),
         ],
         Some("int"),
     )
@@ -103,6 +104,42 @@ fn machine_ranges_and_c_division_are_facts() {
             &e,
             &[&p, &post("old(buf[0]) == 4")],
             &post("result == 5"),
+            "t"
+        ),
+        Decision::Holds { .. }
+    ));
+}
+
+#[test]
+fn a_field_used_as_a_pointer_or_buffer_is_decided() {
+    // Struct layouts are not known: `rb->data` is whatever the formula uses it as.
+    let s = Solver::default();
+    let e = env();
+    let p = pre("rb != null && rb->data != null && 0 <= rb->head < rb->cap");
+    assert!(matches!(
+        s.admits(&e, &[&p], &[&pre("rb->data == null")], "t"),
+        Decision::Fails { .. }
+    ));
+    assert!(matches!(
+        s.implies(&e, &[&p], &pre("rb->data != null"), "t"),
+        Decision::Holds { .. }
+    ));
+    // Elements of a field: a fact about all of them gives the one at head.
+    let all = pre("forall k in 0..rb->cap: rb->data[k] == 0");
+    assert!(matches!(
+        s.implies(&e, &[&p, &all], &pre("rb->data[rb->head] == 0"), "t"),
+        Decision::Holds { .. }
+    ));
+    assert!(matches!(
+        s.implies(&e, &[&all], &pre("rb->data[rb->head] == 0"), "t"),
+        Decision::Fails { .. }
+    ));
+    // A field kept from entry: `old` reads the entry value.
+    assert!(matches!(
+        s.implies(
+            &e,
+            &[&post("rb->data == old(rb->data)")],
+            &post("old(rb->data) != null ==> rb->data != null"),
             "t"
         ),
         Decision::Holds { .. }

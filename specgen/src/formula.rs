@@ -850,21 +850,22 @@ fn type_expr(e: &Expr, env: &mut Env, pos: Position) -> Result<Ty, FormulaError>
         ExprKind::Len(inner) => match type_expr(inner, env, pos)? {
             Ty::Seq(_) => Ok(Ty::Int(IntTy::MATH)),
             // A field's type is not known here (`len(self.keys)`): it may be a buffer.
-            Ty::Int(t) if t == IntTy::MATH && matches!(inner.kind, ExprKind::Field(..)) => {
-                Ok(Ty::Int(IntTy::MATH))
-            }
+            Ty::Int(t) if t == IntTy::MATH && of_unknown_layout(inner) => Ok(Ty::Int(IntTy::MATH)),
             t => err(format!(
                 "`len` takes a pointer, array, slice or string, not {t}"
             )),
         },
         ExprKind::Field(base, _) => match type_expr(base, env, pos)? {
-            // Struct layouts are not known here: a field is an integer of unknown width.
+            // Struct layouts are not known here: a field is an integer of unknown width,
+            // which may as well be a pointer or a struct (`rb->data[i]`, `self.list.len`).
             Ty::Opaque(_) | Ty::Seq(_) => Ok(Ty::Int(IntTy::MATH)),
+            Ty::Int(t) if t == IntTy::MATH && of_unknown_layout(base) => Ok(Ty::Int(IntTy::MATH)),
             t => err(format!("{t} has no fields")),
         },
         ExprKind::Index(a, i) => {
             let elem = match type_expr(a, env, pos)? {
                 Ty::Seq(elem) => *elem,
+                Ty::Int(t) if t == IntTy::MATH && of_unknown_layout(a) => Ty::Int(IntTy::MATH),
                 t => {
                     return err(format!(
                         "only a pointer, array, slice or string can be indexed, not {t}"
@@ -897,8 +898,17 @@ fn type_expr(e: &Expr, env: &mut Env, pos: Position) -> Result<Ty, FormulaError>
             _ if op.is_comparison() => {
                 let ta = type_expr(a, env, pos)?;
                 let tb = type_expr(b, env, pos)?;
+                // A field of a layout not known here compares with null, a pointer or
+                // a value as the pointer or value it may be (`rb->data != null`).
+                let unknown = |t: &Ty, x: &Expr| *t == Ty::Int(IntTy::MATH) && of_unknown_layout(x);
                 let ok = match (&ta, &tb) {
                     (Ty::Int(_), Ty::Int(_)) | (Ty::Bool, Ty::Bool) => true,
+                    (Ty::Int(_), Ty::Null | Ty::Seq(_) | Ty::Opaque(_)) if unknown(&ta, a) => {
+                        matches!(op, BinOp::Eq | BinOp::Ne)
+                    }
+                    (Ty::Null | Ty::Seq(_) | Ty::Opaque(_), Ty::Int(_)) if unknown(&tb, b) => {
+                        matches!(op, BinOp::Eq | BinOp::Ne)
+                    }
                     (Ty::Seq(_) | Ty::Opaque(_), Ty::Null)
                     | (Ty::Null, Ty::Seq(_) | Ty::Opaque(_)) => {
                         matches!(op, BinOp::Eq | BinOp::Ne)
@@ -926,6 +936,17 @@ fn type_expr(e: &Expr, env: &mut Env, pos: Position) -> Result<Ty, FormulaError>
             r?;
             Ok(Ty::Bool)
         }
+    }
+}
+
+/// Whether `e` reads a field, or an element or field of one, whose type the formula
+/// language does not know (struct layouts are not known here): it is typed as an
+/// integer, but may be a pointer or a struct.
+fn of_unknown_layout(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Field(..) => true,
+        ExprKind::Index(base, _) | ExprKind::Old(base) => of_unknown_layout(base),
+        _ => false,
     }
 }
 

@@ -149,6 +149,43 @@ fn well_typed_clauses_check() {
 }
 
 #[test]
+fn a_field_may_be_a_pointer_a_buffer_or_a_struct() {
+    // Struct layouts are not known to the formula language: a field is read as the
+    // pointer, buffer, struct or integer the formula uses it as.
+    let env = c_env();
+    for ok in [
+        "s->data != null",
+        "null == s->data",
+        "s->data == buf",
+        "s->data[s->head] == 0",
+        "forall i in 0..s->count: s->data[i] != 0",
+        "s->list.len == 0 && s->list.head == null",
+        "s->nodes[n].next == null",
+        "len(s->nodes[0].key) <= cap",
+    ] {
+        if let Err(e) = parse_checked(ok, &env, Position::Pre) {
+            panic!("{ok}: {}", e.render(ok));
+        }
+    }
+    for ok in [
+        "s->data == old(s->data)",
+        "old(s->data) != null ==> result == 0",
+    ] {
+        if let Err(e) = parse_checked(ok, &env, Position::Post) {
+            panic!("{ok}: {}", e.render(ok));
+        }
+    }
+    // What is known stays checked: a parameter, a literal or an element of a typed
+    // buffer is no pointer, and a field is compared with null only for equality.
+    check_err("n == null", &env, Position::Pre, "cannot compare");
+    check_err("0 == null", &env, Position::Pre, "cannot compare");
+    check_err("buf[0] == null", &env, Position::Pre, "cannot compare");
+    check_err("s->data < null", &env, Position::Pre, "cannot compare");
+    check_err("buf[0].x == 1", &env, Position::Pre, "has no fields");
+    check_err("cap[0] == 1", &env, Position::Pre, "can be indexed");
+}
+
+#[test]
 fn type_errors_say_what_to_write_instead() {
     let env = c_env();
     check_err("buf && cap > 0", &env, Position::Pre, "write `x != null`");
