@@ -101,7 +101,7 @@ impl Table {
 
     /// Index of the column named `name` (names are compared after trimming).
     pub fn column(&self, name: &str) -> Option<usize> {
-        self.headers.iter().position(|h| h == name.trim())
+        self.headers.iter().position(|h| h.trim() == name.trim())
     }
 
     /// The cell of `row` in column `name`; `None` if either does not exist.
