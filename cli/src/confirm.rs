@@ -98,8 +98,7 @@ pub(crate) async fn confirm_findings(
             flags
                 .test_timeout
                 .or(prepared.testgen.test_timeout)
-                .unwrap_or(TEST_TIMEOUT_SECS)
-                .max(1),
+                .unwrap_or(TEST_TIMEOUT_SECS),
         ),
         ..Limits::default()
     };
@@ -137,8 +136,7 @@ pub(crate) async fn confirm_findings(
     let jobs = flags
         .test_jobs
         .or(prepared.testgen.test_jobs)
-        .unwrap_or(TEST_JOBS)
-        .max(1);
+        .unwrap_or(TEST_JOBS);
     let max_repairs = flags
         .max_repairs
         .or(prepared.testgen.max_repairs)

@@ -9,7 +9,7 @@
 //! is a constant, so a number inside prose (`5000 bytes all 0xFF`) is never taken
 //! for the value.
 
-use vouch_specgen::formula::{self, BinOp, ExprKind};
+use vouch_specgen::formula::{self, BinOp, ExprKind, is_name};
 
 /// The limits of integer types on the machines vouch targets (LP64: `int` 32 bits,
 /// `long`, `size_t` and pointers 64), by the names C and Rust give them.
@@ -171,22 +171,12 @@ fn with_remark(text: &str) -> Option<(&str, &str)> {
     None
 }
 
-/// Whether `s` is one name (`NEVER`, `PKT_TYPE_PING`): a constant's name, whose value
-/// its remark may state.
-fn is_name(s: &str) -> bool {
-    let mut chars = s.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-}
-
 /// The formula text of a binding's value, or `None` when it is prose.
 ///
 /// - the whole value is a constant: `7`, `-1`, `0x7F`, `NULL`, `'/'`, `u64::MAX`,
 ///   `SIZE_MAX / 2 + 1`;
 /// - a constant followed by a remark in parentheses: `9 (not registered)`;
-/// - a name followed by its value in parentheses: `NEVER (u64::MAX)`,
+/// - a name (a constant's) followed by its value in parentheses: `NEVER (u64::MAX)`,
 ///   `PKT_TYPE_PING (0x02)`.
 pub fn value_text(value: &str) -> Option<String> {
     if let Some(v) = constant_text(value) {

@@ -1,6 +1,7 @@
 //! SARIF 2.1.0 (serde-sarif): one run, a rule per finding kind with help text,
 //! `partialFingerprints`, the reasoning steps as `codeFlows`, level and precision from the
-//! status, suppressed findings kept and marked, questions about intent as `review` results, trimmed to GitHub code scanning's limits.
+//! status, suppressed findings kept and marked, questions about intent as `review`
+//! results, trimmed to GitHub code scanning's limits.
 
 use crate::model::{Finding, Kind, Report, Status};
 use serde_json::{Value, json};

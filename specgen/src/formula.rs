@@ -850,7 +850,7 @@ fn type_expr(e: &Expr, env: &mut Env, pos: Position) -> Result<Ty, FormulaError>
         ExprKind::Len(inner) => match type_expr(inner, env, pos)? {
             Ty::Seq(_) => Ok(Ty::Int(IntTy::MATH)),
             // A field's type is not known here (`len(self.keys)`): it may be a buffer.
-            Ty::Int(t) if t == IntTy::MATH && of_unknown_layout(inner) => Ok(Ty::Int(IntTy::MATH)),
+            t if of_unknown_layout(&t, inner) => Ok(t),
             t => err(format!(
                 "`len` takes a pointer, array, slice or string, not {t}"
             )),
@@ -859,13 +859,13 @@ fn type_expr(e: &Expr, env: &mut Env, pos: Position) -> Result<Ty, FormulaError>
             // Struct layouts are not known here: a field is an integer of unknown width,
             // which may as well be a pointer or a struct (`rb->data[i]`, `self.list.len`).
             Ty::Opaque(_) | Ty::Seq(_) => Ok(Ty::Int(IntTy::MATH)),
-            Ty::Int(t) if t == IntTy::MATH && of_unknown_layout(base) => Ok(Ty::Int(IntTy::MATH)),
+            t if of_unknown_layout(&t, base) => Ok(t),
             t => err(format!("{t} has no fields")),
         },
         ExprKind::Index(a, i) => {
             let elem = match type_expr(a, env, pos)? {
                 Ty::Seq(elem) => *elem,
-                Ty::Int(t) if t == IntTy::MATH && of_unknown_layout(a) => Ty::Int(IntTy::MATH),
+                t if of_unknown_layout(&t, a) => t,
                 t => {
                     return err(format!(
                         "only a pointer, array, slice or string can be indexed, not {t}"
@@ -900,13 +900,12 @@ fn type_expr(e: &Expr, env: &mut Env, pos: Position) -> Result<Ty, FormulaError>
                 let tb = type_expr(b, env, pos)?;
                 // A field of a layout not known here compares with null, a pointer or
                 // a value as the pointer or value it may be (`rb->data != null`).
-                let unknown = |t: &Ty, x: &Expr| *t == Ty::Int(IntTy::MATH) && of_unknown_layout(x);
                 let ok = match (&ta, &tb) {
                     (Ty::Int(_), Ty::Int(_)) | (Ty::Bool, Ty::Bool) => true,
-                    (Ty::Int(_), Ty::Null | Ty::Seq(_) | Ty::Opaque(_)) if unknown(&ta, a) => {
+                    (_, Ty::Null | Ty::Seq(_) | Ty::Opaque(_)) if of_unknown_layout(&ta, a) => {
                         matches!(op, BinOp::Eq | BinOp::Ne)
                     }
-                    (Ty::Null | Ty::Seq(_) | Ty::Opaque(_), Ty::Int(_)) if unknown(&tb, b) => {
+                    (Ty::Null | Ty::Seq(_) | Ty::Opaque(_), _) if of_unknown_layout(&tb, b) => {
                         matches!(op, BinOp::Eq | BinOp::Ne)
                     }
                     (Ty::Seq(_) | Ty::Opaque(_), Ty::Null)
@@ -939,15 +938,28 @@ fn type_expr(e: &Expr, env: &mut Env, pos: Position) -> Result<Ty, FormulaError>
     }
 }
 
-/// Whether `e` reads a field, or an element or field of one, whose type the formula
-/// language does not know (struct layouts are not known here): it is typed as an
-/// integer, but may be a pointer or a struct.
-fn of_unknown_layout(e: &Expr) -> bool {
-    match &e.kind {
-        ExprKind::Field(..) => true,
-        ExprKind::Index(base, _) | ExprKind::Old(base) => of_unknown_layout(base),
-        _ => false,
+/// Whether `e`, of type `ty`, reads a field, or an element or field of one, whose type
+/// the formula language does not know (struct layouts are not known here): it is typed
+/// as an integer, but may be a pointer, a buffer or a struct.
+fn of_unknown_layout(ty: &Ty, e: &Expr) -> bool {
+    fn reads_field(e: &Expr) -> bool {
+        match &e.kind {
+            ExprKind::Field(..) => true,
+            ExprKind::Index(base, _) | ExprKind::Old(base) => reads_field(base),
+            _ => false,
+        }
     }
+    *ty == Ty::Int(IntTy::MATH) && reads_field(e)
+}
+
+/// Whether `s` is a name of the formula language (and of C and Rust): a letter or `_`,
+/// then letters, digits and `_`.
+pub fn is_name(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 fn expect_int(e: &Expr, env: &mut Env, pos: Position, what: &str) -> Result<Ty, FormulaError> {

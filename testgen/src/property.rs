@@ -83,7 +83,7 @@ pub fn property_module(t: &Target) -> Result<String, String> {
     }
     let mut params = Vec::new();
     for (name, ty) in &t.params {
-        if name == "self" || name.is_empty() || !is_ident(name) {
+        if name == "self" || name.is_empty() || !vouch_specgen::formula::is_name(name) {
             return Err("a receiver or a pattern parameter".into());
         }
         let (kind, int) = simple(ty).ok_or_else(|| format!("`{name}: {ty}` is not simple"))?;
@@ -234,14 +234,6 @@ mod {PROPERTY} {{
 "#,
         rejects = CASES * 20,
     ))
-}
-
-fn is_ident(s: &str) -> bool {
-    let mut chars = s.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 #[derive(Clone, Debug)]
@@ -417,7 +409,7 @@ impl Env<'_> {
                 }
             }
             ExprKind::Forall { var, lo, hi, body } => {
-                if !is_ident(var) {
+                if !vouch_specgen::formula::is_name(var) {
                     return unsupported();
                 }
                 let (clo, _) = self.expr(lo, bound)?;
