@@ -15,6 +15,7 @@ use tokio::task::JoinSet;
 use vouch_frontend::{FnIdx, Program};
 use vouch_hoare::{CheckOptions, CheckResult, Checker, Solver, Verdict};
 use vouch_llm::{Client, UsageReport};
+use vouch_specgen::types::Types;
 use vouch_specgen::{FunctionSpec, Outcome, Spec};
 
 /// Time limit of one solver query when neither `--solver-timeout-ms` nor vouch.toml sets one.
@@ -203,6 +204,7 @@ pub(crate) async fn check_all(
     // said): enough to keep it busy, few enough that functions finish one after
     // another rather than every step request of every function first.
     let in_flight = client.max_concurrency() * 2;
+    let types = Arc::new(Types::of(&prepared.program.types));
     let mut queue = chosen.into_iter();
     loop {
         while tasks.len() < in_flight
@@ -227,10 +229,11 @@ pub(crate) async fn check_all(
                 by_id.clone(),
             );
             let (solver, options) = (solver.clone(), options.clone());
-            let invariants = invariants.clone();
+            let (invariants, types) = (invariants.clone(), types.clone());
             tasks.spawn(async move {
                 let checker = Checker {
                     program: &program,
+                    types: types.clone(),
                     graph: &graph,
                     client: &client,
                     solver,
@@ -240,7 +243,7 @@ pub(crate) async fn check_all(
                 let func = program.function(f);
                 let mut spec = spec;
                 for (inv, value, role) in vouch_specgen::invariants::for_function(&invariants, f) {
-                    spec = vouch_specgen::invariants::extend(&spec, func, inv, value, role);
+                    spec = vouch_specgen::invariants::extend(&spec, func, &types, inv, value, role);
                 }
                 checker.check(f, &spec, &by_id).await
             });

@@ -13,6 +13,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use vouch_frontend::{FnIdx, Program};
 use vouch_llm::{ApiKey, Cache, CacheMode, LlmConfig, Provider, Store, UsageReport};
+use vouch_specgen::types::Types;
 use vouch_specgen::{CallerExpectations, Event, FunctionSpec, Outcome, Specgen};
 
 #[derive(clap::Args)]
@@ -287,13 +288,14 @@ pub fn run(args: SpecsArgs) -> Result<ExitCode> {
 fn vacuity(
     solver: &vouch_hoare::Solver,
     program: &Program,
+    types: &Arc<Types>,
     f: FnIdx,
     outcome: &Outcome,
 ) -> Option<String> {
     let Outcome::Spec(spec) = outcome else {
         return None;
     };
-    match vouch_hoare::check::vacuity(solver, program.function(f), spec)? {
+    match vouch_hoare::check::vacuity(solver, program.function(f), types, spec)? {
         vouch_hoare::Decision::Fails { .. } => Some(
             "vacuous: Z3 shows that the formal preconditions contradict each other, so no caller can meet them"
                 .into(),
@@ -390,8 +392,9 @@ fn write(
         dump_dir: args.dump_smt.clone(),
         ..vouch_hoare::Solver::default()
     };
+    let types = Arc::new(Types::of(&program.types));
     for (f, s) in specs.iter_mut() {
-        if let Some(note) = vacuity(&solver, program, *f, &s.outcome) {
+        if let Some(note) = vacuity(&solver, program, &types, *f, &s.outcome) {
             s.diagnostics.push(note);
         }
     }

@@ -3,7 +3,7 @@
 
 use crate::ir::{
     CInfo, CallKind, CallSite, Decl, DeclKind, FileId, FnId, FnIdx, Function, Lang, Macro, Param,
-    Prototype, Signature, Span,
+    Prototype, Signature, Span, TypeDef, TypeShape,
 };
 use crate::lower::{FileFacts, decl_text};
 use crate::syntax::{self, MAX_SNIPPET, Stmt, clean_comment, fold, hash_hex};
@@ -74,6 +74,7 @@ impl<'a> Cx<'a> {
                 "declaration" => self.declaration(node, &trivia),
                 "type_definition" => self.type_definition(node, &trivia),
                 "struct_specifier" | "union_specifier" | "enum_specifier" => {
+                    self.layout(node, Vec::new());
                     let mut names = Vec::new();
                     if type_body_names(node, self.src, &mut names) {
                         self.decl(node, &trivia, names, DeclKind::Type);
@@ -285,6 +286,9 @@ impl<'a> Cx<'a> {
             }
         }
         let mut names = Vec::new();
+        if let Some(t) = node.child_by_field_name("type") {
+            self.layout(t, Vec::new());
+        }
         let has_body = node
             .child_by_field_name("type")
             .is_some_and(|t| type_body_names(t, self.src, &mut names));
@@ -324,10 +328,155 @@ impl<'a> Cx<'a> {
             type_body_names(t, self.src, &mut names);
         }
         let mut cursor = node.walk();
-        for d in node.children_by_field_name("declarator", &mut cursor) {
+        let decls: Vec<Node<'_>> = node
+            .children_by_field_name("declarator", &mut cursor)
+            .collect();
+        for &d in &decls {
             names.extend(declared_name(d).map(|n| self.text(n).to_string()));
         }
         self.decl(node, trivia, names, DeclKind::Type);
+        self.typedef(node, &decls);
+    }
+
+    /// What a `typedef` makes its names stand for: a struct or union with a body is
+    /// known by them too (`typedef struct { .. } rb_t`); any other type is an alias
+    /// (`typedef uint32_t rb_size`, `typedef struct rb *rb_ref`).
+    fn typedef(&mut self, node: Node<'_>, decls: &[Node<'_>]) {
+        let Some(t) = node.child_by_field_name("type") else {
+            return;
+        };
+        let base = self.type_text(node, t);
+        let mut direct = Vec::new();
+        for &d in decls {
+            let Some((name, pointers)) = self.declarator_shape(d) else {
+                continue;
+            };
+            if pointers == 0 && t.child_by_field_name("body").is_some() {
+                direct.push(name);
+            } else if let Some(base) = &base {
+                self.facts.types.push(TypeDef {
+                    file: self.file,
+                    names: vec![name],
+                    shape: TypeShape::Alias {
+                        target: pointed(base, pointers),
+                    },
+                });
+            }
+        }
+        self.layout(t, direct);
+    }
+
+    /// A struct or union with a body, known by its tag (`struct rb`) and `also`
+    /// (typedef names); nested named ones are recorded too.
+    fn layout(&mut self, node: Node<'_>, also: Vec<String>) {
+        if !matches!(node.kind(), "struct_specifier" | "union_specifier") {
+            return;
+        }
+        let Some(body) = node.child_by_field_name("body") else {
+            return;
+        };
+        let mut names: Vec<String> = node
+            .child_by_field_name("name")
+            .map(|n| format!("{} {}", keyword(node), self.text(n)))
+            .into_iter()
+            .collect();
+        names.extend(also);
+        let mut fields = Vec::new();
+        self.fields(body, &mut fields);
+        if !names.is_empty() {
+            self.facts.types.push(TypeDef {
+                file: self.file,
+                names,
+                shape: TypeShape::Fields { fields },
+            });
+        }
+    }
+
+    /// The fields of a struct or union body with their types; an anonymous member's
+    /// fields count as the body's own. A function pointer or a member of a type
+    /// without a name is left out.
+    fn fields(&mut self, body: Node<'_>, out: &mut Vec<(String, String)>) {
+        let mut cursor = body.walk();
+        let members: Vec<Node<'_>> = body.named_children(&mut cursor).collect();
+        for m in members {
+            if m.kind() != "field_declaration" {
+                continue;
+            }
+            let Some(t) = m.child_by_field_name("type") else {
+                continue;
+            };
+            let mut cursor = m.walk();
+            let decls: Vec<Node<'_>> = m
+                .children_by_field_name("declarator", &mut cursor)
+                .collect();
+            if decls.is_empty() {
+                // An anonymous struct or union member.
+                if let Some(inner) = t.child_by_field_name("body")
+                    && t.child_by_field_name("name").is_none()
+                {
+                    self.fields(inner, out);
+                }
+                continue;
+            }
+            self.layout(t, Vec::new());
+            let Some(base) = self.type_text(m, t) else {
+                continue;
+            };
+            for d in decls {
+                if let Some((name, pointers)) = self.declarator_shape(d) {
+                    out.push((name, pointed(&base, pointers)));
+                }
+            }
+        }
+    }
+
+    /// The type a declaration's type node names, with the declaration's qualifiers
+    /// (`const uint8_t`, `struct rb`); `None` for a struct or union without a name.
+    fn type_text(&self, decl: Node<'_>, t: Node<'_>) -> Option<String> {
+        let base = match t.kind() {
+            "struct_specifier" | "union_specifier" | "enum_specifier" => {
+                format!(
+                    "{} {}",
+                    keyword(t),
+                    self.text(t.child_by_field_name("name")?)
+                )
+            }
+            _ => self
+                .text(t)
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" "),
+        };
+        let mut cursor = decl.walk();
+        let quals: Vec<&str> = decl
+            .children(&mut cursor)
+            .filter(|c| c.kind() == "type_qualifier")
+            .map(|c| self.text(c))
+            .collect();
+        Some(if quals.is_empty() {
+            base
+        } else {
+            format!("{} {base}", quals.join(" "))
+        })
+    }
+
+    /// The name a field or typedef declarator declares and how many pointer or array
+    /// levels it adds; `None` for a function (pointer) declarator.
+    fn declarator_shape(&self, mut d: Node<'_>) -> Option<(String, usize)> {
+        let mut pointers = 0;
+        loop {
+            match d.kind() {
+                "field_identifier" | "type_identifier" | "identifier" => {
+                    return Some((self.text(d).to_string(), pointers));
+                }
+                "pointer_declarator" | "array_declarator" => {
+                    pointers += 1;
+                    d = d.child_by_field_name("declarator")?;
+                }
+                "parenthesized_declarator" | "attributed_declarator" => d = d.named_child(0)?,
+                _ => return None,
+            }
+        }
     }
 
     /// A file-scope `#define`, as a [`Decl`] (the [`Macro`]s come from [`scan_defines`]).
@@ -686,6 +835,24 @@ fn type_body_names(node: Node<'_>, src: &str, names: &mut Vec<String>) -> bool {
         }
     }
     true
+}
+
+/// `struct` or `union`, as a type name begins.
+fn keyword(node: Node<'_>) -> &'static str {
+    match node.kind() {
+        "union_specifier" => "union",
+        "enum_specifier" => "enum",
+        _ => "struct",
+    }
+}
+
+/// `base` with `pointers` levels of pointer (an array counts as one).
+fn pointed(base: &str, pointers: usize) -> String {
+    if pointers == 0 {
+        base.to_string()
+    } else {
+        format!("{base} {}", "*".repeat(pointers))
+    }
 }
 
 /// The identifier at the bottom of a declarator or expression.

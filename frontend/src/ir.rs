@@ -253,6 +253,28 @@ pub struct StructDecl {
     pub fields: Vec<(String, TypeHint)>,
 }
 
+/// What a type name means to a formula: the fields of a struct or union, or the type a
+/// C `typedef` or a Rust type alias (or one-field tuple struct) stands for. Specgen
+/// types `rb->count` and `self.hits` with it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TypeDef {
+    pub file: FileId,
+    /// The names it is known by: `struct ringbuf` and each typedef name of it (C), the
+    /// struct's name (Rust).
+    pub names: Vec<String>,
+    pub shape: TypeShape,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum TypeShape {
+    /// Field names with their types as written, a pointer or an array as `T *`
+    /// (`uint8_t *`, `Vec<u8>`); an anonymous member's fields are the struct's own.
+    Fields { fields: Vec<(String, String)> },
+    /// Another type, as written (`uint32_t`, `struct ringbuf`, `usize`).
+    Alias { target: String },
+}
+
 /// A C prototype (a function declaration without a body), e.g. from a header.
 #[derive(Clone, Debug, Serialize)]
 pub struct Prototype {
@@ -365,6 +387,8 @@ pub struct Program {
     pub call_sites: Vec<CallSite>,
     pub uses: Vec<UseDecl>,
     pub structs: Vec<StructDecl>,
+    /// Struct layouts and type aliases of both languages, in file order.
+    pub types: Vec<TypeDef>,
     pub prototypes: Vec<Prototype>,
     pub macros: Vec<Macro>,
     /// Sorted by (file, span.start_byte).

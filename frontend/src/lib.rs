@@ -373,6 +373,7 @@ fn merge(
         }
         program.uses.extend(facts.uses);
         program.structs.extend(facts.structs);
+        program.types.extend(facts.types);
         program.prototypes.extend(facts.prototypes);
         program.macros.extend(facts.macros);
         program.decls.extend(facts.decls);
@@ -397,6 +398,7 @@ fn merge(
     });
     program.call_sites = calls;
     program.decls.sort_by_key(|d| (d.file, d.span.start_byte));
+    program.types.sort_by_key(|t| t.file);
     program.files = files;
     program
 }

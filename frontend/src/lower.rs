@@ -2,7 +2,7 @@
 
 use crate::ir::{
     CallSite, DECL_TEXT_CAP, Decl, Diagnostic, FnIdx, Function, Macro, Prototype, StructDecl,
-    UseDecl,
+    TypeDef, UseDecl,
 };
 
 /// The facts of one file or chunk. Call sites name their caller by its index in
@@ -13,6 +13,7 @@ pub(crate) struct FileFacts {
     pub calls: Vec<CallSite>,
     pub uses: Vec<UseDecl>,
     pub structs: Vec<StructDecl>,
+    pub types: Vec<TypeDef>,
     pub prototypes: Vec<Prototype>,
     pub macros: Vec<Macro>,
     pub decls: Vec<Decl>,
@@ -30,6 +31,7 @@ impl FileFacts {
         self.calls.append(&mut other.calls);
         self.uses.append(&mut other.uses);
         self.structs.append(&mut other.structs);
+        self.types.append(&mut other.types);
         self.prototypes.append(&mut other.prototypes);
         self.macros.append(&mut other.macros);
         self.decls.append(&mut other.decls);

@@ -4,7 +4,7 @@
 
 use crate::ir::{
     CallKind, CallSite, Decl, DeclKind, FileId, FnId, FnIdx, Function, Lang, Param, RustInfo,
-    Signature, Span, StructDecl, TypeHint, UseDecl,
+    Signature, Span, StructDecl, TypeDef, TypeHint, TypeShape, UseDecl,
 };
 use crate::lower::{FileFacts, decl_text};
 use crate::syntax::{self, MAX_SNIPPET, Stmt, clean_comment, fold, hash_hex};
@@ -176,9 +176,21 @@ impl<'a> Cx<'a> {
                 self.decl(node, scope, trivia, DeclKind::Type);
                 self.struct_item(node, scope);
             }
-            "enum_item" | "union_item" | "type_item" => {
-                self.decl(node, scope, trivia, DeclKind::Type)
+            "type_item" => {
+                self.decl(node, scope, trivia, DeclKind::Type);
+                if let (Some(name), Some(target)) = (
+                    node.child_by_field_name("name"),
+                    node.child_by_field_name("type"),
+                ) {
+                    self.type_def(
+                        name,
+                        TypeShape::Alias {
+                            target: self.text(target).to_string(),
+                        },
+                    );
+                }
             }
+            "enum_item" | "union_item" => self.decl(node, scope, trivia, DeclKind::Type),
             "const_item" => self.decl(node, scope, trivia, DeclKind::Const),
             "static_item" => self.decl(node, scope, trivia, DeclKind::Global),
             "macro_definition" => self.decl(node, scope, trivia, DeclKind::Macro),
@@ -430,11 +442,29 @@ impl<'a> Cx<'a> {
         ) else {
             return;
         };
+        if body.kind() == "ordered_field_declaration_list" {
+            // A newtype (`struct Handle(usize)`) stands for its one field.
+            let mut cursor = body.walk();
+            let types: Vec<Node<'_>> = body
+                .named_children(&mut cursor)
+                .filter(|c| c.kind() != "visibility_modifier" && c.kind() != "attribute_item")
+                .collect();
+            if let [t] = types[..] {
+                self.type_def(
+                    name,
+                    TypeShape::Alias {
+                        target: self.text(t).to_string(),
+                    },
+                );
+            }
+            return;
+        }
         if body.kind() != "field_declaration_list" {
             return;
         }
         let bounds = generic_bounds(node, self.src);
         let mut fields = Vec::new();
+        let mut layout = Vec::new();
         let mut cursor = body.walk();
         for f in body.named_children(&mut cursor) {
             if f.kind() != "field_declaration" {
@@ -444,15 +474,25 @@ impl<'a> Cx<'a> {
             else {
                 continue;
             };
+            layout.push((self.text(n).to_string(), self.text(t).to_string()));
             if let Some(hint) = type_hint(t, self.src, &bounds) {
                 fields.push((self.text(n).to_string(), hint));
             }
         }
+        self.type_def(name, TypeShape::Fields { fields: layout });
         self.facts.structs.push(StructDecl {
             krate: self.krate.to_string(),
             module: scope.module.clone(),
             name: self.text(name).to_string(),
             fields,
+        });
+    }
+
+    fn type_def(&mut self, name: Node<'_>, shape: TypeShape) {
+        self.facts.types.push(TypeDef {
+            file: self.file,
+            names: vec![self.text(name).to_string()],
+            shape,
         });
     }
 

@@ -34,12 +34,14 @@ use crate::values;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
+use std::sync::Arc;
 use vouch_callgraph::{CallGraph, Callee};
 use vouch_frontend::{FnIdx, Function, Program};
 use vouch_llm::{Client, Usage};
 use vouch_specgen::formula::{self, Env, Expr, Position};
 use vouch_specgen::prompt::{self, Vars};
 use vouch_specgen::spec::{Clause, Section, Spec, env_of};
+use vouch_specgen::types::Types;
 
 const STEP: &str = include_str!("../prompts/step.txt");
 const VERDICT: &str = include_str!("../prompts/verdict.txt");
@@ -310,6 +312,8 @@ fn step_schema(schema: &mut serde_json::Value) {
 /// Checks functions against their specs.
 pub struct Checker<'a> {
     pub program: &'a Program,
+    /// What the program's type names mean to a formula (`Types::of(&program.types)`).
+    pub types: Arc<Types>,
     pub graph: &'a CallGraph,
     pub client: &'a Client,
     pub solver: Solver,
@@ -361,7 +365,7 @@ impl Checker<'_> {
     ) -> Verdict {
         let program = self.program;
         let func = program.function(f);
-        let env = env_of(func);
+        let env = env_of(func, &self.types);
         // Preconditions hold at entry: what they say of memory is its entry value
         // (`old(p->n)`), not its value at an exit or a call.
         let pre: Vec<Expr> = formals(&spec.preconditions, &env, Position::Pre)
@@ -369,7 +373,7 @@ impl Checker<'_> {
             .map(at_entry)
             .collect();
         if self.options.use_solver {
-            match vacuity(&self.solver, func, spec) {
+            match vacuity(&self.solver, func, &self.types, spec) {
                 None | Some(Decision::Unknown { .. }) => {}
                 Some(Decision::Fails { .. }) => {
                     run.z3 += 1;
@@ -708,7 +712,7 @@ impl Checker<'_> {
                 (p.name.clone(), e)
             })
             .collect();
-        let callee_env = env_of(callee);
+        let callee_env = env_of(callee, &self.types);
         let mut goals = CallGoals {
             callee: callee.qualified_name.clone(),
             callee_id: callee.id.to_string(),
@@ -1131,8 +1135,13 @@ enum Proof {
 /// Z3 on a spec's formal preconditions: `Fails` when they contradict each other (the
 /// spec is vacuous: no caller can meet it, so anything would "hold"), `Holds` when some
 /// state meets them; `None` when the spec has no formal precondition.
-pub fn vacuity(solver: &Solver, func: &Function, spec: &Spec) -> Option<Decision> {
-    let env = env_of(func);
+pub fn vacuity(
+    solver: &Solver,
+    func: &Function,
+    types: &Arc<Types>,
+    spec: &Spec,
+) -> Option<Decision> {
+    let env = env_of(func, types);
     let pre = formals(&spec.preconditions, &env, Position::Pre);
     if pre.is_empty() {
         return None;

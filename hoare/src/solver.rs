@@ -12,7 +12,8 @@
 //! fact (an `int` parameter is in [-2^31, 2^31-1]); C's `/` and `%` truncate toward
 //! zero as in C and Rust. Pointers, slices and strings are integer addresses (`null` is
 //! 0) with a length `len(p) >= 0`, their elements and struct fields uninterpreted
-//! functions of the address. A parameter names the value passed, the same before and
+//! functions of the address, with the ranges of their types where the program's struct
+//! layouts give them (`rb->count` is a `size_t`; a `bool` field is a condition). A parameter names the value passed, the same before and
 //! after the call; `old(e)` reads the memory `e` reaches at entry (`old!field!f(p)`,
 //! `old!elem(a, i)`, `old!len(p)`).
 //! Every query has a time limit; a timeout is `Unknown`, never a pass.
@@ -22,7 +23,7 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use vouch_specgen::formula::{BinOp, Env, Expr, ExprKind, IntTy, Ty};
+use vouch_specgen::formula::{self, BinOp, Env, Expr, ExprKind, IntTy, Ty};
 use z3::ast::{Ast, Bool, Dynamic, Int};
 use z3::{FuncDecl, Params, SatResult, Sort};
 
@@ -568,17 +569,19 @@ impl<'e> Lowering<'e> {
             }
             ExprKind::Field(base, field) => {
                 let a = self.integer(base, old)?;
-                Val::Int(self.func(&format!("{prefix}field!{field}"), 1, &[&a]))
+                let name = format!("{prefix}field!{field}");
+                if self.type_at(e) == Some(Ty::Bool) {
+                    return Ok(Val::Bool(self.bool_func(&name, &a)));
+                }
+                let v = self.func(&name, 1, &[&a]);
+                self.typed(&v, e);
+                Val::Int(v)
             }
             ExprKind::Index(base, index) => {
                 let a = self.integer(base, old)?;
                 let i = self.integer(index, old)?;
                 let v = self.func(&format!("{prefix}elem"), 2, &[&a, &i]);
-                if let Some(Ty::Seq(elem)) = self.seq_elem(base)
-                    && let Ty::Int(t) = *elem
-                {
-                    self.range(&v, t);
-                }
+                self.typed(&v, e);
                 Val::Int(v)
             }
             ExprKind::Not(inner) => Val::Bool(self.boolean_at(inner, old)?.not()),
@@ -600,13 +603,42 @@ impl<'e> Lowering<'e> {
         })
     }
 
-    /// The type of a sequence named directly (`p`, `old(p)`), for its elements' range.
-    fn seq_elem(&self, base: &Expr) -> Option<Ty> {
-        match &base.kind {
-            ExprKind::Var(v) => self.ty(v),
-            ExprKind::Old(inner) => self.seq_elem(inner),
-            _ => None,
+    /// The type of `e`, a part of the formula being lowered (with the quantifiers'
+    /// bound variables, integers, in scope).
+    fn type_at(&self, e: &Expr) -> Option<Ty> {
+        if self.bound.is_empty() {
+            return formula::type_of_expr(e, self.env);
         }
+        let mut env = self.env.clone();
+        env.vars.extend(
+            self.bound
+                .iter()
+                .map(|(n, _)| (n.clone(), Ty::Int(IntTy::MATH))),
+        );
+        formula::type_of_expr(e, &env)
+    }
+
+    /// The facts of `v`'s type, where `v` is the value of field or element `e`: a
+    /// machine integer's range; an address is not below null.
+    fn typed(&mut self, v: &Int, e: &Expr) {
+        match self.type_at(e) {
+            Some(Ty::Int(t)) => self.range(v, t),
+            Some(Ty::Seq(_) | Ty::Opaque(_)) => self.side_facts.push(v.ge(Int::from_i64(0))),
+            _ => {}
+        }
+    }
+
+    /// A boolean field of the struct at address `a`, made once per query.
+    fn bool_func(&mut self, name: &str, a: &Int) -> Bool {
+        let f = FuncDecl::new(name, &[&Sort::int()], &Sort::bool());
+        let applied: Dynamic = f.apply(&[a as &dyn Ast]);
+        let key = format!("{name}({a})");
+        self.note_read(&key);
+        let b = applied
+            .as_bool()
+            .unwrap_or_else(|| Bool::new_const(key.as_str()));
+        self.bools.insert(key, b.clone());
+        b
     }
 
     fn boolean_at(&mut self, e: &Expr, old: bool) -> Result<Bool, LowerError> {
@@ -700,10 +732,7 @@ impl<'e> Lowering<'e> {
             ExprKind::Var(v) if !self.bound.iter().any(|(n, _)| n == v) => machine(self.ty(v)),
             ExprKind::Result => machine(self.env.result.clone()),
             ExprKind::Old(inner) | ExprKind::Neg(inner) => self.int_ty(inner),
-            ExprKind::Index(base, _) => match self.seq_elem(base) {
-                Some(Ty::Seq(elem)) => machine(Some(*elem)),
-                _ => None,
-            },
+            ExprKind::Index(..) | ExprKind::Field(..) => machine(self.type_at(e)),
             ExprKind::Binary(
                 BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Rem,
                 a,

@@ -6,12 +6,14 @@ mod support;
 
 use serde_json::{Value, json};
 use std::collections::HashMap;
+use std::sync::Arc;
 use support::TestServer;
 use vouch_callgraph::CallGraph;
 use vouch_frontend::FnIdx;
 use vouch_hoare::{CheckOptions, Checker, DecidedBy, Solver, Verdict, Violation};
 use vouch_llm::{Cache, CacheMode};
 use vouch_specgen::spec::{Clause, Origin, Spec, SpecDraft, env_of};
+use vouch_specgen::types::Types;
 
 const SRC: &str = "/* Divides a by b. */\nint divide(int a, int b) {\n    if (b == 0)\n        return -1;\n    return a / b;\n}\n";
 
@@ -33,7 +35,13 @@ fn spec_for(func: &vouch_frontend::Function, pre: Vec<Clause>, post: Clause) -> 
         errors: Vec::new(),
         confidence: 1.0,
     };
-    let (spec, diags) = Spec::from_draft(func.id.as_str(), Origin::Root, draft, &env_of(func), &[]);
+    let (spec, diags) = Spec::from_draft(
+        func.id.as_str(),
+        Origin::Root,
+        draft,
+        &env_of(func, &Default::default()),
+        &[],
+    );
     assert!(diags.is_empty(), "{diags:?}");
     spec
 }
@@ -114,6 +122,7 @@ async fn run_check(
     let client = server.client(Cache::new(None, CacheMode::Off));
     let checker = Checker {
         program,
+        types: Arc::new(Types::of(&program.types)),
         graph: &graph,
         client: &client,
         solver: Solver::default(),
@@ -155,7 +164,13 @@ async fn check_divide(
         .position(|f| f.name == "divide")
         .expect("divide");
     let func = &program.functions[f];
-    let (spec, diags) = Spec::from_draft(func.id.as_str(), Origin::Root, draft, &env_of(func), &[]);
+    let (spec, diags) = Spec::from_draft(
+        func.id.as_str(),
+        Origin::Root,
+        draft,
+        &env_of(func, &Default::default()),
+        &[],
+    );
     assert!(diags.is_empty(), "{diags:?}");
     run_check(server, &program, f, &spec, &HashMap::new(), options).await
 }

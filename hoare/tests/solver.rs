@@ -3,6 +3,8 @@
 
 use vouch_hoare::{Decision, Solver};
 use vouch_specgen::formula::{Env, Position, parse_checked};
+use vouch_specgen::spec::env_of;
+use vouch_specgen::types::Types;
 
 fn env() -> Env {
     Env::new(
@@ -143,6 +145,69 @@ fn a_field_used_as_a_pointer_or_buffer_is_decided() {
             "t"
         ),
         Decision::Holds { .. }
+    ));
+}
+
+/// A function's names typed through its program's struct layouts and typedefs.
+fn typed_env(src: &str, function: &str) -> Env {
+    let program = vouch_frontend::parse_source("t.c", src);
+    let types = std::sync::Arc::new(Types::of(&program.types));
+    let f = program
+        .functions
+        .iter()
+        .find(|f| f.name == function)
+        .expect(function);
+    env_of(f, &types)
+}
+
+#[test]
+fn a_field_of_a_known_layout_has_its_type_s_range() {
+    let e = typed_env(
+        "typedef struct { uint8_t *data; size_t count; unsigned short small; bool full; } rb_t;\n\
+         int rb_peek(rb_t *rb, uint8_t *out) { return 0; }\n",
+        "rb_peek",
+    );
+    let p = |t: &str| {
+        parse_checked(t, &e, Position::Post).unwrap_or_else(|x| panic!("{}", x.render(t)))
+    };
+    let s = Solver::default();
+    // The ranges of the declared types: proved from nothing.
+    for goal in [
+        "rb->count >= 0",
+        "rb->small <= 65535",
+        "rb->data[rb->count] <= 255",
+        "*out >= 0",
+    ] {
+        assert!(
+            matches!(s.implies(&e, &[], &p(goal), "t"), Decision::Holds { .. }),
+            "{goal}"
+        );
+    }
+    // A counterexample with a value its type cannot hold is rejected.
+    assert!(matches!(
+        s.admits(&e, &[], &[&p("rb->small == 70000")], "t"),
+        Decision::Fails { .. }
+    ));
+    // A boolean field is a condition.
+    assert!(matches!(
+        s.implies(
+            &e,
+            &[&p("rb->full ==> rb->count > 0"), &p("rb->full")],
+            &p("rb->count != 0"),
+            "t"
+        ),
+        Decision::Holds { .. }
+    ));
+    // A `size_t` field wraps as the machine's does: `count + 1` may be 0.
+    assert!(matches!(
+        s.implies_wrapping(
+            &e,
+            &[],
+            &[&p("result == rb->count + 1")],
+            &p("result > 0"),
+            "t"
+        ),
+        Some(Decision::Fails { .. })
     ));
 }
 

@@ -10,7 +10,7 @@
 //! cmp      := sum (("=="|"!="|"<"|"<="|">"|">=") sum)*   a chain `0 <= i < n` means `0 <= i && i < n`
 //! sum      := term (("+"|"-") term)*
 //! term     := unary (("*"|"/"|"%") unary)*
-//! unary    := ("!"|"-") unary | postfix
+//! unary    := ("!"|"-") unary | "*" unary | postfix    `*p` is `p[0]`
 //! postfix  := primary ("." name | "->" name | "[" formula "]")*
 //! primary  := integer | "true" | "false" | "null" | "NULL" | "None" | name | "result"
 //!           | "old" "(" formula ")" | "len" "(" formula ")" | "(" formula ")"
@@ -18,7 +18,9 @@
 //!           | "forall" name "in" sum ".." sum ":" formula
 //! ```
 
+use crate::types::{FieldTy, Types};
 use std::fmt;
+use std::sync::Arc;
 
 /// Byte range in the fragment's text.
 pub type Span = (usize, usize);
@@ -507,6 +509,20 @@ impl Parser {
                 kind: ExprKind::Not(Box::new(e)),
             });
         }
+        if self.eat("*") {
+            // A dereference reads the first element: `*out` is `out[0]`.
+            self.enter()?;
+            let e = self.unary()?;
+            self.depth -= 1;
+            let zero = Expr {
+                kind: ExprKind::Int(0),
+                span: (span.0, span.0),
+            };
+            return Ok(Expr {
+                span: (span.0, e.span.1),
+                kind: ExprKind::Index(Box::new(e), Box::new(zero)),
+            });
+        }
         if self.eat("-") {
             self.enter()?;
             let e = self.unary()?;
@@ -765,6 +781,8 @@ pub struct Env {
     pub vars: Vec<(String, Ty)>,
     /// The return type, for `result`; `None` when the function returns nothing.
     pub result: Option<Ty>,
+    /// The program's struct layouts and aliases (none: every field is of unknown layout).
+    pub types: Arc<Types>,
 }
 
 impl Env {
@@ -777,6 +795,25 @@ impl Env {
                 .map(|(n, t)| (n.to_string(), type_of(t)))
                 .collect(),
             result: ret.map(type_of),
+            types: Arc::default(),
+        }
+    }
+
+    /// Parameters and return type from their written types, through the program's
+    /// aliases, with its struct layouts for field access.
+    pub fn typed<'a>(
+        params: impl IntoIterator<Item = (&'a str, &'a str)>,
+        ret: Option<&str>,
+        types: Arc<Types>,
+    ) -> Env {
+        Env {
+            vars: params
+                .into_iter()
+                .filter(|(n, _)| !n.is_empty())
+                .map(|(n, t)| (n.to_string(), types.type_of(t)))
+                .collect(),
+            result: ret.map(|t| types.type_of(t)),
+            types,
         }
     }
 
@@ -800,6 +837,12 @@ pub fn check(e: &Expr, env: &Env, pos: Position) -> Result<(), FormulaError> {
         ));
     }
     Ok(())
+}
+
+/// The type of `e` (a part of a formula that type-checks), where `result` and `old`
+/// may stand; `None` where it does not type-check.
+pub fn type_of_expr(e: &Expr, env: &Env) -> Option<Ty> {
+    type_expr(e, &mut env.clone(), Position::Post).ok()
 }
 
 /// Parses and type-checks in one step.
@@ -855,13 +898,27 @@ fn type_expr(e: &Expr, env: &mut Env, pos: Position) -> Result<Ty, FormulaError>
                 "`len` takes a pointer, array, slice or string, not {t}"
             )),
         },
-        ExprKind::Field(base, _) => match type_expr(base, env, pos)? {
-            // Struct layouts are not known here: a field is an integer of unknown width,
-            // which may as well be a pointer or a struct (`rb->data[i]`, `self.list.len`).
-            Ty::Opaque(_) | Ty::Seq(_) => Ok(Ty::Int(IntTy::MATH)),
-            t if of_unknown_layout(&t, base) => Ok(t),
-            t => err(format!("{t} has no fields")),
-        },
+        ExprKind::Field(base, field) => {
+            let t = type_expr(base, env, pos)?;
+            match env.types.field(&t, field) {
+                FieldTy::Known(t) => return Ok(t),
+                FieldTy::Missing { layout, fields } => {
+                    return err(format!(
+                        "`{layout}` has no field `{field}` (its fields: {})",
+                        fields.join(", ")
+                    ));
+                }
+                FieldTy::Unknown => {}
+            }
+            match t {
+                // A layout not known here: the field is an integer of unknown width,
+                // which may as well be a pointer or a struct (`rb->data[i]`,
+                // `self.list.len`).
+                Ty::Opaque(_) | Ty::Seq(_) => Ok(Ty::Int(IntTy::MATH)),
+                t if of_unknown_layout(&t, base) => Ok(t),
+                t => err(format!("{t} has no fields")),
+            }
+        }
         ExprKind::Index(a, i) => {
             let elem = match type_expr(a, env, pos)? {
                 Ty::Seq(elem) => *elem,

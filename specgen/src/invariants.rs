@@ -12,9 +12,11 @@ use crate::formula::{self, Expr, ExprKind, Position};
 use crate::prompt::{self, Template, Vars};
 use crate::request::cap_bytes;
 use crate::spec::{Clause, Spec, env_of};
+use crate::types::Types;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
+use std::sync::Arc;
 use vouch_frontend::{DeclKind, FnIdx, Function, Lang, Program};
 use vouch_llm::{Client, LlmError, Usage};
 
@@ -288,12 +290,19 @@ pub async fn derive(
 /// (`keeps`, `reads`, `ends`), and postconditions of one that makes or may change it
 /// (`creates`, `keeps`). A formal fragment is written about `self`; it is kept, with
 /// `self` replaced by the value's name, where it type-checks in `func`.
-pub fn extend(spec: &Spec, func: &Function, inv: &TypeInvariants, value: &str, role: Role) -> Spec {
+pub fn extend(
+    spec: &Spec,
+    func: &Function,
+    types: &Arc<Types>,
+    inv: &TypeInvariants,
+    value: &str,
+    role: Role,
+) -> Spec {
     let mut out = spec.clone();
     if inv.clauses.is_empty() {
         return out;
     }
-    let env = env_of(func);
+    let env = env_of(func, types);
     let name = &inv.name;
     // A value returned inside an `Option` or a `Result` may not be there at all.
     let wrapped = value == RESULT

@@ -10,6 +10,8 @@
 //! - [`prompt`]: the versioned prompt templates under `specgen/prompts/`;
 //! - [`spec`]: the spec format and the validation of a model's draft;
 //! - [`formula`]: the formula language of the specs' formal fragments;
+//! - [`types`]: what the program's type names mean to a formula (struct layouts,
+//!   typedefs and aliases);
 //! - [`invariants`]: the invariants of a type, from the specs of the functions that
 //!   take or make its values, added to those functions' specs for their checks.
 
@@ -19,6 +21,7 @@ pub mod invariants;
 pub mod prompt;
 pub mod request;
 pub mod spec;
+pub mod types;
 pub mod walk;
 
 pub use expect::Expectation;

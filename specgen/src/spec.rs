@@ -8,8 +8,10 @@
 //! checked against the callers the request named, and the confidence is clamped.
 
 use crate::formula::{self, Env, Position};
+use crate::types::{Types, key};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 /// Version of the spec format; part of every stored spec.
 pub const SPEC_FORMAT_VERSION: u32 = 1;
@@ -259,14 +261,27 @@ impl Spec {
     }
 }
 
-/// The names a function's formal fragments may use: its parameters and its result.
-pub fn env_of(f: &vouch_frontend::Function) -> Env {
-    Env::new(
-        f.signature
-            .params
-            .iter()
-            .map(|p| (p.name.as_str(), p.ty.as_str())),
-        f.signature.ret.as_deref(),
+/// The names a function's formal fragments may use: its parameters and its result,
+/// typed through the program's `types` (a method's `self` and `Self` are its type).
+pub fn env_of(f: &vouch_frontend::Function, types: &Arc<Types>) -> Env {
+    let self_ty = f.rust.as_ref().and_then(|r| r.self_ty.as_deref());
+    let own = |t: &'_ str| -> String {
+        match self_ty {
+            Some(s) if matches!(key(t).as_str(), "self" | "Self") => s.to_string(),
+            _ => t.to_string(),
+        }
+    };
+    let params: Vec<(&str, String)> = f
+        .signature
+        .params
+        .iter()
+        .map(|p| (p.name.as_str(), own(&p.ty)))
+        .collect();
+    let ret = f.signature.ret.as_deref().map(own);
+    Env::typed(
+        params.iter().map(|(n, t)| (*n, t.as_str())),
+        ret.as_deref(),
+        types.clone(),
     )
 }
 

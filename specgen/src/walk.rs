@@ -13,6 +13,7 @@ use crate::expect::{CallDraft, ExpectReply, Expectation};
 use crate::prompt::{self, Template, Vars, estimate_tokens};
 use crate::request::{self, CallEntry, ExpectData, FunctionEntry, Group, Requirement, SpecData};
 use crate::spec::{CallerSite, Origin, Provenance, Spec, SpecDraft, env_of};
+use crate::types::Types;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
@@ -140,6 +141,8 @@ struct Ctx {
     readme: Option<String>,
     /// Where each function no one calls is used as a value.
     uses: HashMap<FnIdx, Vec<request::UseSite>>,
+    /// What the program's type names mean to a formula.
+    types: Arc<Types>,
 }
 
 /// The spec generator over one program.
@@ -159,6 +162,7 @@ impl Specgen {
     ) -> Specgen {
         let readme = options.root_dir.as_deref().and_then(request::readme);
         let uses = request::uses_index(&program, &graph);
+        let types = Arc::new(Types::of(&program.types));
         Specgen {
             ctx: Arc::new(Ctx {
                 program,
@@ -167,6 +171,7 @@ impl Specgen {
                 options,
                 readme,
                 uses,
+                types,
             }),
         }
     }
@@ -363,7 +368,15 @@ fn test_spec(f: &Function) -> Spec {
         errors: Vec::new(),
         confidence: 1.0,
     };
-    Spec::from_draft(f.id.as_str(), Origin::Root, draft, &env_of(f), &[]).0
+    // No formal fragment: no types needed.
+    Spec::from_draft(
+        f.id.as_str(),
+        Origin::Root,
+        draft,
+        &env_of(f, &Arc::default()),
+        &[],
+    )
+    .0
 }
 
 /// Per-function bookkeeping of one spec request.
@@ -631,7 +644,7 @@ async fn specify(ctx: &Ctx, inputs: Vec<(FnIdx, Incoming)>) -> Vec<FunctionSpec>
                             func.id.as_str(),
                             p.origin.clone(),
                             d,
-                            &env_of(func),
+                            &env_of(func, &ctx.types),
                             &ids,
                         );
                         spec.provenance = p.provenance;

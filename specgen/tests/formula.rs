@@ -3,7 +3,12 @@
 
 use proptest::prelude::*;
 use std::collections::HashMap;
-use vouch_specgen::formula::{Env, Position, parse, parse_checked, substitute, type_of};
+use std::sync::Arc;
+use vouch_specgen::formula::{
+    Env, Position, parse, parse_checked, substitute, type_of, type_of_expr,
+};
+use vouch_specgen::spec::env_of;
+use vouch_specgen::types::Types;
 
 /// Parses `input` and compares its fully parenthesised rendering with `expected`.
 fn check(input: &str, expected: &str) {
@@ -79,6 +84,8 @@ fn the_constructs_of_the_language() {
         "(((x == 2147483647) && (y == 10)) && (z == 1000))",
     );
     check("p == None || p == nullptr", "((p == null) || (p == null))");
+    check("*out == 2 * *p", "(out[0] == (2 * p[0]))");
+    check("**pp == -*p", "(pp[0][0] == -p[0])");
 }
 
 #[test]
@@ -183,6 +190,100 @@ fn a_field_may_be_a_pointer_a_buffer_or_a_struct() {
     check_err("s->data < null", &env, Position::Pre, "cannot compare");
     check_err("buf[0].x == 1", &env, Position::Pre, "has no fields");
     check_err("cap[0] == 1", &env, Position::Pre, "can be indexed");
+}
+
+/// The types of a C program's layouts and typedefs, as a function of it sees them.
+fn typed_env(src: &str, function: &str) -> Env {
+    let program = vouch_frontend::parse_source("t.c", src);
+    let types = Arc::new(Types::of(&program.types));
+    let f = program
+        .functions
+        .iter()
+        .find(|f| f.name == function)
+        .expect(function);
+    env_of(f, &types)
+}
+
+const RING: &str = r#"
+typedef unsigned short rb_len;
+typedef struct ringbuf {
+    uint8_t *data;
+    size_t count;
+    rb_len small;
+    bool full;
+    struct stats { unsigned long hits; } stats;
+} ringbuf_t;
+int rb_push(ringbuf_t *rb, rb_len n, uint8_t *out) { return 0; }
+"#;
+
+#[test]
+fn a_field_of_a_known_layout_has_its_declared_type() {
+    let env = typed_env(RING, "rb_push");
+    let ty = |e: &str| {
+        let e = parse(e).expect(e);
+        type_of_expr(&e, &env).map(|t| t.to_string())
+    };
+    assert_eq!(ty("rb->count").as_deref(), Some("u64"));
+    assert_eq!(
+        ty("rb->small").as_deref(),
+        Some("u16"),
+        "through the typedef"
+    );
+    assert_eq!(ty("n").as_deref(), Some("u16"), "a typedef'd parameter");
+    assert_eq!(ty("rb->full").as_deref(), Some("bool"));
+    assert_eq!(ty("rb->data[0]").as_deref(), Some("u8"));
+    assert_eq!(
+        ty("rb->stats.hits").as_deref(),
+        Some("u64"),
+        "a nested struct"
+    );
+    assert_eq!(ty("*out").as_deref(), Some("u8"), "a dereference");
+    for ok in [
+        "rb->data != null && rb->count <= len(rb->data)",
+        "rb->full ==> rb->count > 0",
+        "!rb->full || *out == 0",
+    ] {
+        if let Err(e) = parse_checked(ok, &env, Position::Pre) {
+            panic!("{ok}: {}", e.render(ok));
+        }
+    }
+    // What the layout says is checked: a field it lacks, a counter compared with null.
+    check_err(
+        "rb->size > 0",
+        &env,
+        Position::Pre,
+        "`ringbuf_t` has no field `size` (its fields: data, count, small, full, stats)",
+    );
+    check_err("rb->count != null", &env, Position::Pre, "cannot compare");
+    check_err("rb->full + 1 > 0", &env, Position::Pre, "");
+}
+
+#[test]
+fn a_method_s_self_has_its_type_s_layout() {
+    let program = vouch_frontend::parse_source(
+        "lib.rs",
+        "pub struct Handle(usize);\n\
+         pub struct Stats { pub hits: u64, on: bool, map: HashMap<u8, u8> }\n\
+         impl Stats { pub fn get(&self, h: Handle) -> Self { todo!() } }\n",
+    );
+    let types = Arc::new(Types::of(&program.types));
+    let f = program
+        .functions
+        .iter()
+        .find(|f| f.name == "get")
+        .expect("get");
+    let env = env_of(f, &types);
+    let ty = |e: &str| type_of_expr(&parse(e).expect(e), &env).map(|t| t.to_string());
+    assert_eq!(ty("self.hits").as_deref(), Some("u64"));
+    assert_eq!(
+        ty("result.hits").as_deref(),
+        Some("u64"),
+        "`Self` is the type"
+    );
+    assert_eq!(ty("h").as_deref(), Some("u64"), "a newtype is its field");
+    assert_eq!(ty("self.on").as_deref(), Some("bool"));
+    // A field of a type not known here is read as the formula uses it.
+    assert_eq!(ty("len(self.map)").as_deref(), Some("integer"));
 }
 
 #[test]

@@ -11,10 +11,12 @@ mod stand_in;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Arc;
 use support::TestServer;
 use vouch_llm::{Cache, CacheMode};
 use vouch_specgen::invariants::{Role, derive, extend, types_with_functions};
 use vouch_specgen::spec::{Clause, Origin, Spec, SpecDraft, env_of};
+use vouch_specgen::types::Types;
 
 fn load(dir: &Path) -> vouch_frontend::Program {
     vouch_frontend::load(dir, &vouch_frontend::Options::default()).expect("loads")
@@ -85,7 +87,15 @@ fn spec_of(func: &vouch_frontend::Function, post: &str) -> Spec {
         errors: Vec::new(),
         confidence: 1.0,
     };
-    Spec::from_draft(func.id.as_str(), Origin::Root, draft, &env_of(func), &[]).0
+    // No formal fragment: no types needed.
+    Spec::from_draft(
+        func.id.as_str(),
+        Origin::Root,
+        draft,
+        &env_of(func, &Default::default()),
+        &[],
+    )
+    .0
 }
 
 #[tokio::test]
@@ -154,6 +164,7 @@ async fn a_types_invariants_are_asked_from_specs_and_extend_each_function_by_its
     assert_eq!(role_of("capacity"), Role::Reads);
     assert_eq!(role_of("resize"), Role::Keeps);
     // `capacity` may assume it; `resize` must keep it; `new` must establish it of its result.
+    let types = Arc::new(Types::of(&program.types));
     let extended = |name: &str| {
         let (f, value, role) = inv
             .roles
@@ -161,7 +172,7 @@ async fn a_types_invariants_are_asked_from_specs_and_extend_each_function_by_its
             .find(|(f, _, _)| program.function(*f).name == name)
             .expect(name);
         let func = program.function(*f);
-        extend(&specs[func.id.as_str()], func, &inv, value, *role)
+        extend(&specs[func.id.as_str()], func, &types, &inv, value, *role)
     };
     let capacity = extended("capacity");
     assert_eq!(capacity.preconditions.len(), 1);
