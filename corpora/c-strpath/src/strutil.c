@@ -70,7 +70,7 @@ void str_split_free(char **fields)
 
 char **str_split(const char *s, char sep, size_t max_fields, size_t *count)
 {
-    char **fields = calloc(max_fields + 1, sizeof *fields);
+    char **fields = max_fields < SIZE_MAX ? calloc(max_fields + 1, sizeof *fields) : NULL;
     if (fields == NULL) {
         return NULL;
     }
