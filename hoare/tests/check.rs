@@ -25,6 +25,19 @@ fn clause(text: &str, formal: Option<&str>) -> Clause {
     }
 }
 
+/// `draft` as the spec of `func`; every formal fragment must be kept.
+fn validated(func: &vouch_frontend::Function, draft: SpecDraft) -> Spec {
+    let (spec, diags) = Spec::from_draft(
+        func.id.as_str(),
+        Origin::Root,
+        draft,
+        &env_of(func, &Default::default()),
+        &[],
+    );
+    assert!(diags.is_empty(), "{diags:?}");
+    spec
+}
+
 /// The spec of `func` with these preconditions and one postcondition.
 fn spec_for(func: &vouch_frontend::Function, pre: Vec<Clause>, post: Clause) -> Spec {
     let draft = SpecDraft {
@@ -35,15 +48,7 @@ fn spec_for(func: &vouch_frontend::Function, pre: Vec<Clause>, post: Clause) -> 
         errors: Vec::new(),
         confidence: 1.0,
     };
-    let (spec, diags) = Spec::from_draft(
-        func.id.as_str(),
-        Origin::Root,
-        draft,
-        &env_of(func, &Default::default()),
-        &[],
-    );
-    assert!(diags.is_empty(), "{diags:?}");
-    spec
+    validated(func, draft)
 }
 
 fn user(body: &Value) -> String {
@@ -164,14 +169,7 @@ async fn check_divide(
         .position(|f| f.name == "divide")
         .expect("divide");
     let func = &program.functions[f];
-    let (spec, diags) = Spec::from_draft(
-        func.id.as_str(),
-        Origin::Root,
-        draft,
-        &env_of(func, &Default::default()),
-        &[],
-    );
-    assert!(diags.is_empty(), "{diags:?}");
+    let spec = validated(func, draft);
     run_check(server, &program, f, &spec, &HashMap::new(), options).await
 }
 
