@@ -286,12 +286,11 @@ impl<'a> Cx<'a> {
             }
         }
         let mut names = Vec::new();
-        if let Some(t) = node.child_by_field_name("type") {
+        let ty = node.child_by_field_name("type");
+        if let Some(t) = ty {
             self.layout(t, Vec::new());
         }
-        let has_body = node
-            .child_by_field_name("type")
-            .is_some_and(|t| type_body_names(t, self.src, &mut names));
+        let has_body = ty.is_some_and(|t| type_body_names(t, self.src, &mut names));
         let mut cursor = node.walk();
         let decls: Vec<Node<'_>> = node
             .children_by_field_name("declarator", &mut cursor)
@@ -837,7 +836,7 @@ fn type_body_names(node: Node<'_>, src: &str, names: &mut Vec<String>) -> bool {
     true
 }
 
-/// `struct` or `union`, as a type name begins.
+/// `struct`, `union` or `enum`, as the type name of a specifier begins.
 fn keyword(node: Node<'_>) -> &'static str {
     match node.kind() {
         "union_specifier" => "union",

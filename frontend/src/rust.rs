@@ -178,10 +178,15 @@ impl<'a> Cx<'a> {
             }
             "type_item" => {
                 self.decl(node, scope, trivia, DeclKind::Type);
-                if let (Some(name), Some(target)) = (
-                    node.child_by_field_name("name"),
-                    node.child_by_field_name("type"),
-                ) {
+                // An associated type (`type Item = &'a T;` in an impl) names a type
+                // only through its trait: it is no alias of the program.
+                if scope.self_ty.is_none()
+                    && !scope.in_trait_decl
+                    && let (Some(name), Some(target)) = (
+                        node.child_by_field_name("name"),
+                        node.child_by_field_name("type"),
+                    )
+                {
                     self.type_def(
                         name,
                         TypeShape::Alias {

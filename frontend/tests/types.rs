@@ -77,6 +77,7 @@ type Count = u64;
 pub struct Stats { pub hits: Count, misses: u64, flag: bool }
 pub struct List<T> { nodes: Vec<Option<Node<T>>>, head: Option<Handle>, len: usize }
 mod inner { pub struct Deep { pub list: &'static List<u8> } }
+impl Iterator for Deep { type Item = u8; fn next(&mut self) -> Option<u8> { None } }
 "#,
         &[
             "Handle = usize",

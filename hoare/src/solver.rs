@@ -13,9 +13,9 @@
 //! zero as in C and Rust. Pointers, slices and strings are integer addresses (`null` is
 //! 0) with a length `len(p) >= 0`, their elements and struct fields uninterpreted
 //! functions of the address, with the ranges of their types where the program's struct
-//! layouts give them (`rb->count` is a `size_t`; a `bool` field is a condition). A parameter names the value passed, the same before and
-//! after the call; `old(e)` reads the memory `e` reaches at entry (`old!field!f(p)`,
-//! `old!elem(a, i)`, `old!len(p)`).
+//! layouts give them (`rb->count` is a `size_t`; a `bool` field is a condition). A
+//! parameter names the value passed, the same before and after the call; `old(e)` reads
+//! the memory `e` reaches at entry (`old!field!f(p)`, `old!elem(a, i)`, `old!len(p)`).
 //! Every query has a time limit; a timeout is `Unknown`, never a pass.
 //!
 //! Z3's types never leave this module: the API speaks in formula expressions and

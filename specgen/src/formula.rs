@@ -788,15 +788,7 @@ pub struct Env {
 impl Env {
     /// Parameters and return type from their written types.
     pub fn new<'a>(params: impl IntoIterator<Item = (&'a str, &'a str)>, ret: Option<&str>) -> Env {
-        Env {
-            vars: params
-                .into_iter()
-                .filter(|(n, _)| !n.is_empty())
-                .map(|(n, t)| (n.to_string(), type_of(t)))
-                .collect(),
-            result: ret.map(type_of),
-            types: Arc::default(),
-        }
+        Env::typed(params, ret, Arc::default())
     }
 
     /// Parameters and return type from their written types, through the program's
