@@ -515,15 +515,15 @@ pub(crate) fn mark_questions(report: &mut Report, by_id: &HashMap<String, Spec>,
     report.finalize();
 }
 
-/// The clause id a checker note is about (`p2: ...`, `undecided: p2 ...`), if any.
+/// The clause id a checker note is about (`p2: ...`, `undecided: p2 ...`, `call27: ...`
+/// for the call on line 27), if any.
 fn clause_of_note(note: &str) -> Option<&str> {
     let rest = note.strip_prefix("undecided: ").unwrap_or(note);
     let id = rest.split([':', ' ']).next()?;
-    let mut chars = id.chars();
-    (matches!(chars.next(), Some('p' | 's' | 'r'))
-        && !chars.as_str().is_empty()
-        && chars.all(|c| c.is_ascii_digit()))
-    .then_some(id)
+    let digits = id
+        .strip_prefix("call")
+        .or_else(|| id.strip_prefix(['p', 's', 'r']))?;
+    (!digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit())).then_some(id)
 }
 
 /// The call sites a clause's `from` ids stand for.
@@ -779,5 +779,20 @@ mod tests {
                 .as_deref()
                 .is_some_and(|q| q.contains("the called function's spec") && q.contains("0.30"))
         }));
+    }
+
+    #[test]
+    fn a_note_goes_to_the_finding_of_its_clause_or_call() {
+        for (note, id) in [
+            ("p2: Z3 agrees", Some("p2")),
+            ("undecided: s10 is said to be broken", Some("s10")),
+            ("call27: this call also breaks p4", Some("call27")),
+            ("line 27: Z3 admits the model's counterexample", None),
+            ("pending: p", None),
+            ("caller: x", None),
+            ("testgen: refuted", None),
+        ] {
+            assert_eq!(clause_of_note(note), id, "{note}");
+        }
     }
 }

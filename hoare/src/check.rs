@@ -981,6 +981,20 @@ impl Checker<'_> {
                 run.notes
                     .push(format!("{id}: {}", admitted_note(values.len())));
             }
+            if !z3_backs
+                && self.options.use_solver
+                && let Some(call) =
+                    self.through_call(env, &pre_refs, &v.lines, &values, &calls, &label)
+            {
+                run.z3 += 1;
+                run.notes.push(format!(
+                    "{}: this call also breaks {id} (\"{}\"), in the state of its counterexample (Z3: the clause's counterexample fixes every value of the call's); what `{}` does without its precondition no spec says, so this finding stands for it",
+                    call.id,
+                    vouch_specgen::request::cap_bytes(&clause.text, 200),
+                    callee_name(&call.clause),
+                ));
+                continue;
+            }
             violations.push(violation(
                 v.counterexample.clone(),
                 v.explanation.clone(),
@@ -1005,6 +1019,45 @@ impl Checker<'_> {
                 reason: unknown.join("; "),
             }
         }
+    }
+
+    /// The call of `calls` (callee preconditions the function does not establish) that
+    /// a broken clause rests on: every line the verdict gives as its evidence is such
+    /// a call, and Z3 finds that the clause's counterexample (`values`) fixes every
+    /// value of the call's own, so the clause breaks in the very state in which the
+    /// callee runs without its precondition. What the callee does there no spec says,
+    /// so the clause's break is no evidence of its own. `None` when the lines are
+    /// other code too, or the counterexamples say different things.
+    fn through_call<'c>(
+        &self,
+        env: &Env,
+        pre: &[&Expr],
+        lines: &[u32],
+        values: &[Expr],
+        calls: &'c [Violation],
+        label: &str,
+    ) -> Option<&'c Violation> {
+        let on = |l: &u32| calls.iter().find(|c| c.evidence_lines.contains(l));
+        if values.is_empty() || lines.is_empty() || !lines.iter().all(|l| on(l).is_some()) {
+            return None;
+        }
+        let clause_values: Vec<&Expr> = values.iter().collect();
+        lines.iter().filter_map(on).find(|call| {
+            let fixed = bound_values(env, &call.counterexample);
+            !fixed.is_empty()
+                && fixed.iter().enumerate().all(|(k, goal)| {
+                    matches!(
+                        self.entails(
+                            env,
+                            pre,
+                            &clause_values,
+                            goal,
+                            &format!("{label} through {} value{k}", call.id)
+                        ),
+                        Decision::Holds { .. }
+                    )
+                })
+        })
     }
 
     /// Z3 on one clause's formal fragment over the exits the model described.
@@ -1246,6 +1299,14 @@ fn numbered(program: &Program, func: &Function, b: Block) -> String {
 /// The clause of a call that does not establish `callee`'s preconditions `texts`.
 pub fn call_clause(callee: &str, texts: &[String]) -> String {
     format!("`{callee}` requires: {}", texts.join("; "))
+}
+
+/// The callee a call's clause (`call_clause`) names.
+fn callee_name(clause: &str) -> &str {
+    clause
+        .strip_prefix('`')
+        .and_then(|c| c.split_once("` requires: "))
+        .map_or(clause, |(name, _)| name)
 }
 
 /// The preconditions a call's clause (`call_clause`) quotes, joined by `; `.

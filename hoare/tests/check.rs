@@ -521,15 +521,28 @@ async fn check_call_with(
     state: &str,
     counterexample: Value,
 ) -> vouch_hoare::CheckResult {
+    let verdict = json!({"clause": "p1", "holds": true});
+    let call = json!({"line": 8, "callee": "get", "holds": holds, "because": "n may be 0",
+                      "state": [{"text": "before the call", "formal": state}],
+                      "counterexample": counterexample});
+    check_call_verdict(pre, call, verdict, CheckOptions::default()).await
+}
+
+/// Checks `last` as `check_call` does, with the stand-in's `call` check and its
+/// verdict `verdict` on `last`'s one postcondition.
+async fn check_call_verdict(
+    pre: &str,
+    call: Value,
+    verdict: Value,
+    options: CheckOptions,
+) -> vouch_hoare::CheckResult {
     let server = TestServer::start().await;
     answering(
         &server,
         json!({"postcondition": [],
-               "calls": [{"line": 8, "callee": "get", "holds": holds, "because": "n may be 0",
-                          "state": [{"text": "before the call", "formal": state}],
-                          "counterexample": counterexample}],
+               "calls": [call],
                "exits": [{"line": 8, "kind": "return", "state": [{"text": "some element", "formal": "result == result"}]}]}),
-        json!({"clause": "p1", "holds": true}),
+        verdict,
     );
     let program = vouch_frontend::parse_source("c.c", CALLER);
     let at = |name: &str| {
@@ -547,18 +560,10 @@ async fn check_call_with(
     let last = spec_for(
         &program.functions[at("last")],
         vec![clause("the caller's bound", Some(pre))],
-        clause("returns an element", Some("result == result")),
+        clause("returns the last element", None),
     );
     let specs = HashMap::from([(program.functions[at("get")].id.to_string(), get)]);
-    run_check(
-        &server,
-        &program,
-        at("last"),
-        &last,
-        &specs,
-        CheckOptions::default(),
-    )
-    .await
+    run_check(&server, &program, at("last"), &last, &specs, options).await
 }
 
 #[tokio::test]
@@ -647,6 +652,81 @@ async fn a_call_without_its_callees_precondition_is_a_violation_at_the_call() {
         r.notes.iter().any(|n| n.contains("Z3 rejects it")),
         "{:?}",
         r.notes
+    );
+}
+
+#[tokio::test]
+async fn a_clause_broken_only_through_a_call_without_its_precondition_is_that_calls_finding() {
+    // `last(a, 0)` calls `get(a, 0, -1)` outside `0 <= i < n`, and the model says that
+    // breaks `last`'s postcondition too, on the same line, in the same state. What
+    // `get` does there no spec says: the call's finding stands for the clause.
+    let call = json!({"line": 8, "callee": "get", "holds": false, "because": "n may be 0",
+                      "state": [{"text": "before the call", "formal": "n >= 0"}],
+                      "counterexample": [{"name": "n", "value": "0"}]});
+    let broken = |lines: Value, n: &str| {
+        json!({"clause": "p1", "holds": false, "lines": lines,
+               "counterexample": [{"name": "n", "value": n}, {"name": "a", "value": "0x1000"}],
+               "explanation": "get reads a[-1]"})
+    };
+    let r = check_call_verdict(
+        "n >= 0",
+        call.clone(),
+        broken(json!([8]), "0"),
+        CheckOptions::default(),
+    )
+    .await;
+    let v = only(&r);
+    assert_eq!(v.id, "call8", "{r:?}");
+    assert!(
+        r.notes.iter().any(|n| n.starts_with("call8: this call also breaks p1")
+            && n.contains("no spec says")),
+        "{:?}",
+        r.notes
+    );
+
+    // Another state (n = 3) is evidence of its own: two findings.
+    let r = check_call_verdict(
+        "n >= 0",
+        call.clone(),
+        broken(json!([8]), "3"),
+        CheckOptions::default(),
+    )
+    .await;
+    let Verdict::Violated { violations, .. } = &r.verdict else {
+        panic!("{r:?}")
+    };
+    assert_eq!(
+        violations.iter().map(|v| v.id.as_str()).collect::<Vec<_>>(),
+        ["p1", "call8"]
+    );
+
+    // So is evidence on a line that is no such call.
+    let r = check_call_verdict(
+        "n >= 0",
+        call.clone(),
+        broken(json!([8, 9]), "0"),
+        CheckOptions::default(),
+    )
+    .await;
+    assert!(
+        matches!(&r.verdict, Verdict::Violated { violations, .. } if violations.len() == 2),
+        "{r:?}"
+    );
+
+    // Without the solver the model's verdicts stand as given.
+    let r = check_call_verdict(
+        "n >= 0",
+        call,
+        broken(json!([8]), "0"),
+        CheckOptions {
+            use_solver: false,
+            ..CheckOptions::default()
+        },
+    )
+    .await;
+    assert!(
+        matches!(&r.verdict, Verdict::Violated { violations, .. } if violations.len() == 2),
+        "{r:?}"
     );
 }
 
