@@ -38,7 +38,7 @@ use std::sync::Arc;
 use vouch_callgraph::{CallGraph, Callee};
 use vouch_frontend::{FnIdx, Function, Program};
 use vouch_llm::{Client, Usage};
-use vouch_specgen::formula::{self, Env, Expr, Position};
+use vouch_specgen::formula::{self, Env, Expr, Position, Ty};
 use vouch_specgen::prompt::{self, Vars};
 use vouch_specgen::spec::{Clause, Section, Spec, env_of};
 use vouch_specgen::types::Types;
@@ -1212,15 +1212,33 @@ fn formals(clauses: &[Clause], env: &Env, pos: Position) -> Vec<Expr> {
         .collect()
 }
 
-/// A model's values of the parameters and lengths, as `n = 0, len(a) = 3`.
+/// A model's values as the formula language names them (`n = 0, len(a) = 3,
+/// old(self.len) = 18446744073709551615`): the parameters, `result`, and the lengths,
+/// fields and elements they reach. Left out: the solver's own names, and addresses
+/// other than null (`self.nodes = 8365` says nothing to a reader).
 fn shown(env: &Env, model: &crate::solver::Model) -> String {
+    let address = |name: &str| {
+        formula::parse(name).is_ok_and(|e| {
+            matches!(
+                formula::type_of_expr(&e, env),
+                Some(Ty::Seq(_) | Ty::Opaque(_))
+            )
+        })
+    };
     model
         .iter()
-        .filter(|(n, _)| env.vars.iter().any(|(v, _)| v == *n) || n.starts_with("len("))
-        .map(|(n, v)| format!("{n} = {v}"))
+        .filter(|(n, _)| env.vars.iter().any(|(v, _)| v == *n) || n.contains('(') || *n == "result")
+        .filter_map(|(n, v)| {
+            let name = crate::names::readable(n)?;
+            (v == "0" || !address(&name)).then(|| format!("{name} = {v}"))
+        })
+        .take(SHOWN)
         .collect::<Vec<_>>()
         .join(", ")
 }
+
+/// How many values [`shown`] gives at most.
+const SHOWN: usize = 8;
 
 /// `e` read at the function's entry: `old(e)`.
 fn at_entry(e: Expr) -> Expr {

@@ -10,11 +10,13 @@
 //!
 //! - [`values`]: what a counterexample's bindings fix, read from the model's words as
 //!   constants (`0x7F`, `u64::MAX`, `9 (not registered)`, a struct's fields);
+//! - `names`: a model's names as the formula language writes them (`self.len`);
 //! - [`check`]: the check of one function: forward reasoning by the model over the
 //!   blocks, a verdict request over the exits, and Z3 deciding every formal step.
 
 pub mod blocks;
 pub mod check;
+mod names;
 pub mod solver;
 pub mod values;
 

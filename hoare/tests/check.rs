@@ -775,6 +775,36 @@ async fn a_proof_that_needs_arithmetic_not_to_wrap_is_not_verified() {
 }
 
 #[tokio::test]
+async fn the_values_that_wrap_are_named_as_the_formula_language_writes_them() {
+    // `c->n + 1` on a `size_t` field wraps at SIZE_MAX; the reason names the field
+    // read at entry as a reader writes it, not as the solver does.
+    let src = "#include <stddef.h>\nstruct ctr { size_t n; };\n/* Counts one. */\nvoid bump(struct ctr *c) {\n    c->n += 1;\n}\n";
+    let server = TestServer::start().await;
+    answering(
+        &server,
+        json!({"postcondition": [], "calls": [],
+               "exits": [{"line": 6, "kind": "end of body", "state": [{"text": "one more", "formal": "c->n == old(c->n) + 1"}]}]}),
+        json!({"clause": "p1", "holds": true}),
+    );
+    let r = check_source(
+        &server,
+        src,
+        "bump",
+        Vec::new(),
+        clause("counts up", Some("c->n > old(c->n)")),
+    )
+    .await;
+    let Verdict::Unknown { reason } = &r.verdict else {
+        panic!("{r:?}")
+    };
+    assert!(
+        reason.contains("does not wrap (") && reason.contains("old(c.n) = 18446744073709551615"),
+        "{reason}"
+    );
+    assert!(!reason.contains('!'), "{reason}");
+}
+
+#[tokio::test]
 async fn a_side_effect_is_a_clause_the_verdict_decides() {
     // A function whose spec promises only a side effect still has something to be
     // checked against: the side effect is clause s1 of the verdict request.
