@@ -438,6 +438,7 @@ fn finding(
             }
             .into(),
             callee: v.callee,
+            also_breaks: v.also_breaks,
         },
         expected_by: spec.map(|s| expected_by(s, &v.from)).unwrap_or_default(),
         explanation: v.explanation,

@@ -367,11 +367,21 @@ fn violation(
             let callee = by_id
                 .get(id)
                 .map_or(id, |&g| program.function(g).qualified_name.as_str());
-            format!(
+            let mut text = format!(
                 "The claim is that `{}` calls `{callee}` when a precondition of `{callee}` does not hold. Make that call as the counterexample says and let its consequence show: only a failure inside `{callee}` or `{}` confirms the claim (a sanitizer report, a crash, a panic, an assertion of theirs). A check of the precondition in the test restates its own set-up and proves nothing.",
                 func.qualified_name, func.qualified_name
-            )
+            );
+            if !f.clause.also_breaks.is_empty() {
+                text.push_str(&format!(
+                    " `{}` is said to break its own clauses through that call too: {}. A check of one of these on what `{}` returns or leaves, with that clause's text as the check's message, confirms the claim as well.",
+                    func.qualified_name,
+                    f.clause.also_breaks.iter().map(|c| format!("\"{c}\"")).collect::<Vec<_>>().join("; "),
+                    func.qualified_name
+                ));
+            }
+            text
         }),
+        also_breaks: f.clause.also_breaks.clone(),
         function: f.function.clone(),
         signature: func.signature.text.clone(),
         file: f.file.clone(),

@@ -119,6 +119,7 @@ fn claim(func: &Function, idx: FnIdx, clause: String, explanation: String) -> Ch
                 explanation,
                 decided_by: DecidedBy::Model,
                 callee: None,
+                also_breaks: Vec::new(),
             }],
             steps: Vec::new(),
         },

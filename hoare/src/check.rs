@@ -139,6 +139,10 @@ pub struct Violation {
     /// (`section: precondition`): the called function's id.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub callee: Option<String>,
+    /// For such a call: the function's own clauses said to break through it, in the
+    /// same state, which it stands for (`Checker::through_call`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub also_breaks: Vec<String>,
 }
 
 /// The outcome of checking one function.
@@ -633,6 +637,7 @@ impl Checker<'_> {
             explanation: format!("{}{proved_note}", c.because),
             decided_by: DecidedBy::Model,
             callee: Some(g.callee_id),
+            also_breaks: Vec::new(),
         })
     }
 
@@ -787,7 +792,7 @@ impl Checker<'_> {
         pre: &[Expr],
         exits: &[ExitState],
         steps: Vec<Step>,
-        calls: Vec<Violation>,
+        mut calls: Vec<Violation>,
         run: &mut Run,
     ) -> Verdict {
         let clauses: Vec<(String, &Clause)> = (spec
@@ -892,6 +897,7 @@ impl Checker<'_> {
                     explanation,
                     decided_by,
                     callee: None,
+                    also_breaks: Vec::new(),
                 };
             let label = format!("{} {id}", func.id);
             let mut z3_backs = false;
@@ -983,10 +989,12 @@ impl Checker<'_> {
             }
             if !z3_backs
                 && self.options.use_solver
-                && let Some(call) =
+                && let Some(k) =
                     self.through_call(env, &pre_refs, &v.lines, &values, &calls, &label)
             {
                 run.z3 += 1;
+                let call = &mut calls[k];
+                call.also_breaks.push(clause.text.clone());
                 run.notes.push(format!(
                     "{}: this call also breaks {id} (\"{}\"), in the state of its counterexample (Z3: the clause's counterexample fixes every value of the call's); what `{}` does without its precondition no spec says, so this finding stands for it",
                     call.id,
@@ -1028,31 +1036,32 @@ impl Checker<'_> {
     /// callee runs without its precondition. What the callee does there no spec says,
     /// so the clause's break is no evidence of its own. `None` when the lines are
     /// other code too, or the counterexamples say different things.
-    fn through_call<'c>(
+    fn through_call(
         &self,
         env: &Env,
         pre: &[&Expr],
         lines: &[u32],
         values: &[Expr],
-        calls: &'c [Violation],
+        calls: &[Violation],
         label: &str,
-    ) -> Option<&'c Violation> {
-        let on = |l: &u32| calls.iter().find(|c| c.evidence_lines.contains(l));
-        if values.is_empty() || lines.is_empty() || !lines.iter().all(|l| on(l).is_some()) {
+    ) -> Option<usize> {
+        let at = |l: &u32| calls.iter().position(|c| c.evidence_lines.contains(l));
+        if values.is_empty() || lines.is_empty() || !lines.iter().all(|l| at(l).is_some()) {
             return None;
         }
         let clause_values: Vec<&Expr> = values.iter().collect();
-        lines.iter().filter_map(on).find(|call| {
+        lines.iter().filter_map(at).find(|&k| {
+            let call = &calls[k];
             let fixed = bound_values(env, &call.counterexample);
             !fixed.is_empty()
-                && fixed.iter().enumerate().all(|(k, goal)| {
+                && fixed.iter().enumerate().all(|(n, goal)| {
                     matches!(
                         self.entails(
                             env,
                             pre,
                             &clause_values,
                             goal,
-                            &format!("{label} through {} value{k}", call.id)
+                            &format!("{label} through {} value{n}", call.id)
                         ),
                         Decision::Holds { .. }
                     )

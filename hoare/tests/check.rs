@@ -677,6 +677,7 @@ async fn a_clause_broken_only_through_a_call_without_its_precondition_is_that_ca
     .await;
     let v = only(&r);
     assert_eq!(v.id, "call8", "{r:?}");
+    assert_eq!(v.also_breaks, ["returns the last element"]);
     assert!(
         r.notes.iter().any(|n| n.starts_with("call8: this call also breaks p1")
             && n.contains("no spec says")),

@@ -341,6 +341,10 @@ pub struct ClauseRef {
     /// For a `precondition`: the called function's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub callee: Option<String>,
+    /// For a `precondition`: the function's own clauses said to break through the
+    /// call, in the same state; this finding stands for them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub also_breaks: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

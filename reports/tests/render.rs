@@ -33,6 +33,7 @@ fn finding(i: usize, status: Status, kind: Kind, file: &str, function: &str) -> 
             formal: Some("result < n".into()),
             section: "postcondition".into(),
             callee: None,
+            also_breaks: Vec::new(),
         },
         expected_by: vec![CallerSite {
             caller: "main.c::main".into(),

@@ -22,6 +22,10 @@ pub struct Subject {
     /// state the precondition fails in), so it confirms nothing: only a failure inside
     /// the function or `also` does.
     pub callee_claim: bool,
+    /// For such a claim: the function's own clauses said to break through the call.
+    /// The test's check of one of these is a consequence in the function, not its
+    /// set-up, and confirms the claim.
+    pub consequences: Vec<String>,
 }
 
 impl Subject {
@@ -34,7 +38,21 @@ impl Subject {
             end_line,
             also: Vec::new(),
             callee_claim: false,
+            consequences: Vec::new(),
         }
+    }
+
+    /// Whether a failed check (`vouch-assert: violated: MESSAGE`) is of one of the
+    /// [`Subject::consequences`]: its message quotes the clause (its first 60
+    /// characters, whitespace aside).
+    pub fn checks_consequence(&self, line: &str) -> bool {
+        let words = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+        let message = words(line.split("vouch-assert: violated:").nth(1).unwrap_or(""));
+        self.consequences.iter().any(|c| {
+            let c = words(c);
+            let head: String = c.chars().take(60).collect();
+            !head.is_empty() && message.contains(&head)
+        })
     }
 
     /// Whether a source location is inside the function (or one of `also`). `path`
@@ -378,6 +396,27 @@ mod tests {
             matches!(outcome, Outcome::Inconclusive { .. }),
             "{outcome:?}"
         );
+        // A check of a clause of the function's own that the call is said to break
+        // too is its consequence, not the set-up: it confirms.
+        let consequence =
+            "vouch-assert: violated: Returns -1   when n is 0, never reading a[-1].\n";
+        let caller = Subject {
+            consequences: vec!["Returns -1 when n is 0, never reading a[-1].".into()],
+            ..caller
+        };
+        for outcome in [
+            classify(&failed(consequence), &caller),
+            crate::rust::classify_rust(&failed(consequence), &caller),
+        ] {
+            assert!(
+                matches!(&outcome, Outcome::Confirmed { why } if why.contains("through the call")),
+                "{outcome:?}"
+            );
+        }
+        assert!(matches!(
+            classify(&failed(check), &caller),
+            Outcome::Inconclusive { .. }
+        ));
         let ub = "/tmp/vouch/src/tree/src/packet.c:14:14: runtime error: signed integer overflow\n";
         assert!(matches!(
             classify(&failed(ub), &caller),

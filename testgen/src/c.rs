@@ -313,6 +313,16 @@ pub(crate) fn stopped(run: &RunOutput) -> Option<Outcome> {
     Some(Outcome::Inconclusive { why })
 }
 
+/// Why a failed check (`vouch-assert: violated: ...`) confirms the claim about `subject`.
+pub(crate) fn assertion_failed(subject: &Subject, line: &str) -> String {
+    let what = line.split("vouch-assert: ").nth(1).unwrap_or(line).trim();
+    if subject.callee_claim {
+        format!("the assertion of a clause the function breaks through the call failed ({what})")
+    } else {
+        format!("the assertion of the clause failed ({what})")
+    }
+}
+
 /// Why a test's own check of a call-precondition claim shows nothing.
 pub(crate) fn callee_claim_checked(line: &str) -> String {
     format!(
@@ -348,16 +358,13 @@ pub fn classify(run: &RunOutput, subject: &Subject) -> Outcome {
         .lines()
         .find(|l| l.starts_with("vouch-assert: violated:"))
     {
-        if subject.callee_claim {
+        if subject.callee_claim && !subject.checks_consequence(l) {
             return Outcome::Inconclusive {
                 why: callee_claim_checked(l),
             };
         }
         return Outcome::Confirmed {
-            why: format!(
-                "the assertion of the clause failed ({})",
-                l.trim_start_matches("vouch-assert: ")
-            ),
+            why: assertion_failed(subject, l),
         };
     }
     if let Some(l) = err.lines().find(|l| l.starts_with("vouch-setup: failed:")) {

@@ -74,6 +74,10 @@ pub struct Violation {
     /// [`Subject::also`]), with their files relative to the project root.
     #[serde(skip)]
     pub also: Vec<(String, u32, u32)>,
+    /// For a call-precondition claim: the function's own clauses said to break
+    /// through the call (their check confirms it; `confirm_by` names them).
+    #[serde(skip)]
+    pub also_breaks: Vec<String>,
 }
 
 impl Violation {
@@ -100,6 +104,7 @@ impl Violation {
                 })
                 .collect(),
             callee_claim: self.confirm_by.is_some(),
+            consequences: self.also_breaks.clone(),
         }
     }
 }

@@ -228,16 +228,13 @@ pub fn classify_rust(run: &RunOutput, subject: &Subject) -> Outcome {
         return Outcome::Refuted;
     }
     if let Some(l) = all.lines().find(|l| l.contains("vouch-assert: violated:")) {
-        if subject.callee_claim {
+        if subject.callee_claim && !subject.checks_consequence(l) {
             return Outcome::Inconclusive {
                 why: crate::c::callee_claim_checked(l),
             };
         }
         return Outcome::Confirmed {
-            why: format!(
-                "the assertion of the clause failed ({})",
-                l.split("vouch-assert: ").nth(1).unwrap_or(l).trim()
-            ),
+            why: crate::c::assertion_failed(subject, l),
         };
     }
     if let Some(i) = all.find("panicked at") {

@@ -49,6 +49,7 @@ fn violation() -> Violation {
         start_line: 1,
         end_line: 4,
         also: Vec::new(),
+        also_breaks: Vec::new(),
     }
 }
 
@@ -248,6 +249,7 @@ async fn a_rust_probe_from_the_model_confirms_a_planted_panic() {
         start_line: 7,
         end_line: 9,
         also: Vec::new(),
+        also_breaks: Vec::new(),
     };
     let run = confirmer.confirm_rust(&v).await.expect("run");
     match &run.confirmation.outcome {
