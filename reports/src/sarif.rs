@@ -212,6 +212,18 @@ fn result(f: &Finding, trimmed: &mut Vec<String>) -> SarifResult {
         message.push_str(": ");
         message.push_str(&f.explanation);
     }
+    if !f.clause.also_breaks.is_empty() {
+        let also: Vec<String> = f
+            .clause
+            .also_breaks
+            .iter()
+            .map(|c| format!("\"{c}\""))
+            .collect();
+        message.push_str(&format!(
+            "; through this call it also breaks {}",
+            also.join(", ")
+        ));
+    }
     if !f.expected_by.is_empty() {
         message.push_str(&format!(
             " (expected by {} call site{})",

@@ -147,6 +147,8 @@ fn mixed() -> Report {
         kind: "postcondition".into(),
         reason: "callers clamp".into(),
     });
+    // A call's finding standing for a clause it breaks too, quoting the payload.
+    fs[3].clause.also_breaks = vec![format!("never reads past {PAYLOAD}")];
     fs[3].test = Some(TestEvidence {
         path: format!("tests/{}.c", fs[3].id),
         source: format!("int main(void) {{ /* {PAYLOAD} */ return 0; }}"),
@@ -292,6 +294,17 @@ fn sarif_validates_against_the_2_1_0_schema() {
     assert!(!validator.is_valid(&broken));
 
     let run = &sarif["runs"][0];
+    // A call's finding names the clauses it stands for in its message.
+    assert!(
+        run["results"]
+            .as_array()
+            .expect("results")
+            .iter()
+            .any(|r| r["message"]["text"].as_str().is_some_and(
+                |m| m.contains("; through this call it also breaks \"never reads past")
+            )),
+        "{run:#}"
+    );
     let rules = run["tool"]["driver"]["rules"].as_array().expect("rules");
     assert_eq!(rules.len(), Kind::ALL.len());
     assert!(
@@ -698,6 +711,11 @@ fn html_shows_planted_script_as_text() {
         "{dom}"
     );
     assert!(dom.contains("# the harness of &lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;"));
+    // The clause the call breaks too is shown beside the broken one, as text.
+    assert!(
+        dom.contains("Through this call, also: </b>never reads past &lt;/script&gt;"),
+        "{dom}"
+    );
     assert_eq!(
         dom.matches("<script").count(),
         2,
