@@ -360,13 +360,18 @@ fn violation(
         .into_iter()
         .map(|d| d.text)
         .collect();
+    // The called function of a call-precondition claim, where its consequence shows.
+    let callee = f
+        .clause
+        .callee
+        .as_deref()
+        .and_then(|id| by_id.get(id))
+        .map(|&g| program.function(g));
     Violation {
         declarations,
         related: related(program, graph, idx, types),
         confirm_by: f.clause.callee.as_deref().map(|id| {
-            let callee = by_id
-                .get(id)
-                .map_or(id, |&g| program.function(g).qualified_name.as_str());
+            let callee = callee.map_or(id, |g| g.qualified_name.as_str());
             let mut text = format!(
                 "The claim is that `{}` calls `{callee}` when a precondition of `{callee}` does not hold. Make that call as the counterexample says and let its consequence show: only a failure inside `{callee}` or `{}` confirms the claim (a sanitizer report, a crash, a panic, an assertion of theirs). A check of the precondition in the test restates its own set-up and proves nothing.",
                 func.qualified_name, func.qualified_name
@@ -381,6 +386,9 @@ fn violation(
             }
             text
         }),
+        callee_source: callee
+            .map(|g| vouch_specgen::request::numbered_body(program, g, &[], CALLEE_SOURCE_BYTES))
+            .filter(|s| !s.is_empty()),
         also_breaks: f.clause.also_breaks.clone(),
         function: f.function.clone(),
         signature: func.signature.text.clone(),
@@ -399,13 +407,8 @@ fn violation(
         function_hash: func.body_hash.clone(),
         start_line: func.span.start_line,
         end_line: func.span.end_line,
-        also: f
-            .clause
-            .callee
-            .as_deref()
-            .and_then(|id| by_id.get(id))
-            .map(|&g| {
-                let g = program.function(g);
+        also: callee
+            .map(|g| {
                 vec![(
                     program.file(g.file).path.clone(),
                     g.span.start_line,
@@ -415,6 +418,9 @@ fn violation(
             .unwrap_or_default(),
     }
 }
+
+/// How much of a called function's source a test request quotes (bytes).
+const CALLEE_SOURCE_BYTES: usize = 8_000;
 
 #[cfg(test)]
 mod tests {

@@ -59,6 +59,11 @@ pub struct Violation {
     /// itself restates the test's set-up.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub confirm_by: Option<String>,
+    /// For such a claim: the called function's source with line numbers, where the
+    /// call's consequence shows (the test writer may see bodies; only a caller's check
+    /// is kept to its callees' specs).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub callee_source: Option<String>,
     /// The function's id and body hash: part of the key its test results are kept by.
     #[serde(skip)]
     pub function_id: String,

@@ -44,6 +44,7 @@ fn violation() -> Violation {
         declarations: Vec::new(),
         related: Vec::new(),
         confirm_by: None,
+        callee_source: None,
         function_id: "twice.c::twice".into(),
         function_hash: Some("0123".into()),
         start_line: 1,
@@ -117,6 +118,7 @@ async fn a_call_precondition_claim_needs_a_failure_not_a_check_of_the_preconditi
     let v = Violation {
         clause: "`half` requires: x is even".into(),
         confirm_by: Some("only a failure inside `half` or `twice` confirms it".into()),
+        callee_source: Some("    1| int half(int x) { return x / 2; }".into()),
         ..violation()
     };
     let (run, server) = confirm_c_of(
@@ -128,9 +130,15 @@ async fn a_call_precondition_claim_needs_a_failure_not_a_check_of_the_preconditi
         Outcome::Inconclusive { why } => assert!(why.contains("its own set-up made"), "{why}"),
         other => panic!("{other:?}"),
     }
+    let asked = data(&server.bodies()[0]);
     assert_eq!(
-        data(&server.bodies()[0])["confirm_by"],
+        asked["confirm_by"],
         "only a failure inside `half` or `twice` confirms it"
+    );
+    // The called function's source goes with it, where the consequence shows.
+    assert_eq!(
+        asked["callee_source"],
+        "    1| int half(int x) { return x / 2; }"
     );
 }
 
@@ -244,6 +252,7 @@ async fn a_rust_probe_from_the_model_confirms_a_planted_panic() {
         declarations: Vec::new(),
         related: Vec::new(),
         confirm_by: None,
+        callee_source: None,
         function_id: "probe_crate/src/stats.rs::stats::second".into(),
         function_hash: None,
         start_line: 7,
