@@ -1045,13 +1045,17 @@ impl Checker<'_> {
         calls: &[Violation],
         label: &str,
     ) -> Option<usize> {
-        let at = |l: &u32| calls.iter().position(|c| c.evidence_lines.contains(l));
-        if values.is_empty() || lines.is_empty() || !lines.iter().all(|l| at(l).is_some()) {
+        let on = |l: &u32| calls.iter().any(|c| c.evidence_lines.contains(l));
+        if values.is_empty() || lines.is_empty() || !lines.iter().all(on) {
             return None;
         }
         let clause_values: Vec<&Expr> = values.iter().collect();
-        lines.iter().filter_map(at).find(|&k| {
+        // Every call on those lines (two calls may share one) may be the state's.
+        (0..calls.len()).find(|&k| {
             let call = &calls[k];
+            if !call.evidence_lines.iter().any(|l| lines.contains(l)) {
+                return false;
+            }
             let fixed = bound_values(env, &call.counterexample);
             !fixed.is_empty()
                 && fixed.iter().enumerate().all(|(n, goal)| {
