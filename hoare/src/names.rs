@@ -2,6 +2,8 @@
 //! shows: the solver names a field `field!len(self)` and a length of a field
 //! `len((field!nodes self))`; a reader knows them as `self.len` and `len(self.nodes)`.
 
+use vouch_specgen::formula::is_name;
+
 /// `name`, a name of a [`crate::Model`], in the formula language: `field!f(p)` is
 /// `p.f`, `elem(a, i)` is `a[i]`, `len(p)` stays, a name read at entry (`old!…`) is
 /// `old(…)`, and the arguments (Z3's terms, `(field!nodes self)`, `(+ i 1)`) read the
@@ -13,7 +15,7 @@ pub fn readable(name: &str) -> Option<String> {
     };
     let inner = rest.strip_suffix(')')?;
     let in_old = head.starts_with("old!");
-    let args = split_args(inner)?
+    let args = crate::values::split_top(inner)
         .iter()
         .map(|a| term(&parse(a)?, in_old))
         .collect::<Option<Vec<String>>>()?;
@@ -82,10 +84,8 @@ fn term(s: &Sexp, in_old: bool) -> Option<String> {
 
 /// A plain name or a number; never one of the solver's own (`x!1`).
 fn atom(a: &str) -> Option<String> {
-    let plain = !a.is_empty()
-        && a.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-        && !a.starts_with(|c: char| c.is_ascii_digit() && !a.chars().all(|d| d.is_ascii_digit()));
-    plain.then(|| a.to_string())
+    let number = !a.is_empty() && a.chars().all(|c| c.is_ascii_digit());
+    (is_name(a) || number).then(|| a.to_string())
 }
 
 /// `head` applied to `args`, as the lowering names it (`len`, `field!f`, `elem`,
@@ -100,31 +100,10 @@ fn applied(head: &str, args: &[String], in_old: bool) -> Option<String> {
         ("elem", [a, i]) => Some(format!("{a}[{i}]")),
         (field, [p]) => {
             let f = field.strip_prefix("field!")?;
-            atom(f).map(|f| format!("{p}.{f}"))
+            is_name(f).then(|| format!("{p}.{f}"))
         }
         _ => None,
     }
-}
-
-/// The arguments of a name, split at its top-level commas.
-fn split_args(inner: &str) -> Option<Vec<&str>> {
-    let (mut depth, mut start, mut out) = (0i32, 0, Vec::new());
-    for (i, c) in inner.char_indices() {
-        match c {
-            '(' => depth += 1,
-            ')' => depth -= 1,
-            ',' if depth == 0 => {
-                out.push(inner[start..i].trim());
-                start = i + 1;
-            }
-            _ => {}
-        }
-        if depth < 0 {
-            return None;
-        }
-    }
-    out.push(inner[start..].trim());
-    Some(out)
 }
 
 #[cfg(test)]

@@ -220,7 +220,7 @@ pub fn fields(value: &str) -> Vec<(String, String)> {
 }
 
 /// `text` split at the commas outside brackets and quotes.
-fn split_top(text: &str) -> Vec<&str> {
+pub(crate) fn split_top(text: &str) -> Vec<&str> {
     let mut parts = Vec::new();
     let (mut depth, mut quoted, mut start) = (0i32, None::<char>, 0);
     for (i, c) in text.char_indices() {
